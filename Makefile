@@ -1,0 +1,25 @@
+# GradStyle-Swift. `make demo` and `make test` work on a fresh machine: each runs setup first.
+SWIFT ?= swift
+CONFIG ?= release
+BIN = .build/$(CONFIG)/gradstyle
+
+.PHONY: setup build test demo bench clean
+
+setup:
+	@scripts/setup
+
+build: setup
+	$(SWIFT) build -c $(CONFIG) --product gradstyle
+
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel --num-workers 2
+
+demo: build
+	$(BIN) demo
+
+bench: build
+	$(BIN) bench engine
+
+clean:
+	rm -rf .build demo-output

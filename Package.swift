@@ -1,0 +1,73 @@
+// swift-tools-version:6.0
+// GradStyle-Swift: GAN inversion and attribute editing on StyleGAN2 (GradStyle, AAAI 2024).
+// Layers, bottom to top: CTorch (C ABI shim over libtorch) → Torch → NN → Models → Pipelines → gradstyle CLI.
+// TensorIO (checkpoint formats) and ImageIO (codecs) are pure Swift/C and sit beside Torch.
+import PackageDescription
+import Foundation
+
+// Which libtorch: Debian's libtorch-dev by default, or LIBTORCH=/dir (with include/ and lib/) for another one,
+// e.g. a CUDA build from the PyPI wheel.
+let env = ProcessInfo.processInfo.environment
+let libtorch = env["LIBTORCH"].flatMap { $0.isEmpty ? nil : $0 }
+let torchIncludes: [String]
+let torchLibDir: String
+if let root = libtorch {
+    torchIncludes = ["\(root)/include", "\(root)/include/torch/csrc/api/include"]
+    torchLibDir = "\(root)/lib"
+} else {
+    // /usr/include is already on the system path; naming it again breaks libstdc++'s include_next.
+    torchIncludes = ["/usr/include/torch/csrc/api/include"]
+    torchLibDir = "/usr/lib/x86_64-linux-gnu"
+}
+let cxxStd = env["CTORCH_CXX_STD"] ?? "c++17"
+let torchCxxFlags = torchIncludes.flatMap { ["-isystem", $0] } + ["-std=\(cxxStd)", "-O2", "-D_GLIBCXX_USE_CXX11_ABI=\(env["CTORCH_CXX11_ABI"] ?? "1")", "-Wno-deprecated-declarations"]
+var torchLinkFlags = ["-L\(torchLibDir)", "-Xlinker", "-rpath", "-Xlinker", torchLibDir]
+var torchLibs = ["torch", "torch_cpu", "c10"]
+if libtorch != nil, FileManager.default.fileExists(atPath: "\(torchLibDir)/libtorch_cuda.so") {
+    torchLibs += ["torch_cuda", "c10_cuda"]
+    // Keep CUDA kernels linked even though nothing references them by symbol.
+    torchLinkFlags = ["-Xlinker", "--no-as-needed"] + torchLinkFlags
+}
+
+let package = Package(
+    name: "GradStyle",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gradstyle", targets: ["gradstyle"]),
+        .library(name: "GradStyleKit", targets: ["Pipelines"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .target(
+            name: "CTorch",
+            cxxSettings: [.unsafeFlags(torchCxxFlags)],
+            linkerSettings: [.unsafeFlags(torchLinkFlags)] + torchLibs.map { .linkedLibrary($0) }
+        ),
+        .target(name: "TensorIO", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "Torch", dependencies: ["CTorch", "TensorIO"]),
+        .target(
+            name: "CImageCodec",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
+        ),
+        .target(name: "ImageIO", dependencies: ["CImageCodec"]),
+        .target(name: "NN", dependencies: ["Torch"]),
+        .target(name: "Models", dependencies: ["NN", "TensorIO"]),
+        .target(name: "Pipelines", dependencies: ["Models", "ImageIO", "TensorIO", .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(
+            name: "gradstyle",
+            dependencies: ["Pipelines", "Models", "NN", "Torch", "TensorIO", "ImageIO",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
+        .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+        .testTarget(name: "NNTests", dependencies: ["NN"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["Pipelines"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

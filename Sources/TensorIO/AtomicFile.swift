@@ -1,0 +1,89 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes files so that a reader (or a crash, or a kill mid-training) only ever sees the old file or the complete
+/// new one: the content goes to a temporary file in the same directory (same file system, so the rename is atomic),
+/// is flushed to disk, and is renamed over the destination. On any failure the temporary file is removed and the
+/// destination is untouched.
+public enum AtomicFile {
+    /// Writes `data` to `url` atomically.
+    public static func write(_ data: Data, to url: URL) throws {
+        try write(to: url) { sink in try sink.write(data) }
+    }
+
+    /// Streams content to `url` atomically: `body` writes through the sink (so a large checkpoint need not be
+    /// assembled in memory first). If `body` throws, its error is rethrown and nothing is left behind.
+    public static func write(to url: URL, _ body: (inout Sink) throws -> Void) throws {
+        let destination = url.path
+        let directory = url.deletingLastPathComponent().path
+        let temporary = (directory as NSString).appendingPathComponent(
+            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw TensorIOError(url, "cannot create temporary file: \(lastErrno())") }
+        var sink = Sink(fd: fd, url: url)
+        var closed = false
+        do {
+            try body(&sink)
+            // Flush the data before the rename, or a crash could leave the new name pointing at an empty file.
+            if fsync(fd) != 0, errno != EINVAL, errno != ENOTSUP {
+                throw TensorIOError(url, "cannot flush to disk: \(lastErrno())")
+            }
+            closed = true
+            if close(fd) != 0 { throw TensorIOError(url, "cannot close: \(lastErrno())") }
+            if rename(temporary, destination) != 0 { throw TensorIOError(url, "cannot rename into place: \(lastErrno())") }
+        } catch {
+            if !closed { close(fd) }
+            unlink(temporary)
+            throw error
+        }
+        // Persist the directory entry too; best effort, since some file systems refuse fsync on directories.
+        let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
+        if dirFD >= 0 {
+            _ = fsync(dirFD)
+            close(dirFD)
+        }
+    }
+
+    /// Where `write(to:_:)` sends bytes.
+    public struct Sink {
+        fileprivate let fd: Int32
+        fileprivate let url: URL
+        /// Bytes written so far.
+        public private(set) var bytesWritten: Int = 0
+
+        public mutating func write(_ data: Data) throws {
+            try data.withUnsafeBytes { try write($0) }
+        }
+
+        public mutating func write(_ buffer: UnsafeRawBufferPointer) throws {
+            guard var pointer = buffer.baseAddress else { return }
+            var remaining = buffer.count
+            while remaining > 0 {
+                // write(2) may write less than asked, and may be interrupted by a signal.
+                let n = posixWrite(fd, pointer, remaining)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw TensorIOError(url, "cannot write: \(lastErrno())")
+                }
+                remaining -= n
+                pointer += n
+                bytesWritten += n
+            }
+        }
+    }
+}
+
+@inline(__always) private func posixWrite(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, pointer, count)
+    #else
+    return Darwin.write(fd, pointer, count)
+    #endif
+}
+
+private func lastErrno() -> String { String(cString: strerror(errno)) }

@@ -1,0 +1,47 @@
+import ArgumentParser
+
+/// Verbs whose capability has not landed yet. They fail clearly instead of producing anything fake.
+struct NotAvailableYet: Error, CustomStringConvertible {
+    let verb: String
+    let issue: String
+    var description: String { "'gradstyle \(verb)' is not available yet (it arrives with the \(issue) work)" }
+}
+
+struct InvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "invert", abstract: "Invert real images (e4e or GradStyle).")
+    @OptionGroup var global: GlobalOptions
+    func run() throws { throw NotAvailableYet(verb: "invert", issue: "encoder and GradStyle") }
+}
+
+struct EditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "edit", abstract: "Edit real images along latent directions.")
+    @OptionGroup var global: GlobalOptions
+    func run() throws { throw NotAvailableYet(verb: "edit", issue: "GradStyle") }
+}
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "train", abstract: "Train StyleGAN2, an encoder, or GradStyle.")
+    @OptionGroup var global: GlobalOptions
+    func run() throws { throw NotAvailableYet(verb: "train", issue: "StyleGAN2 / encoder / GradStyle") }
+}
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Measure reconstructions and edits.")
+    @OptionGroup var global: GlobalOptions
+    func run() throws { throw NotAvailableYet(verb: "eval", issue: "metrics") }
+}
+
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Invert and edit held-out faces with the bundled model.")
+    @OptionGroup var global: GlobalOptions
+    func run() throws {
+        print("gradstyle demo: no bundled model yet — the synthetic-faces default model has not landed.")
+        print("What works today: `gradstyle inspect FILE` and `gradstyle bench engine`.")
+    }
+}
+
+struct DirectionsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "directions", abstract: "Fit and list latent editing directions.")
+    @OptionGroup var global: GlobalOptions
+    func run() throws { throw NotAvailableYet(verb: "directions", issue: "GradStyle editing") }
+}
