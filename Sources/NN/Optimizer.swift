@@ -113,7 +113,7 @@ struct OptimizerStateDecoder {
         let countKey = OptimizerState.groupKey("param_count")
         if let n = state.scalars[countKey] {
             if Int(exactly: n) != parameters.count {
-                problems.append("state covers \(n) parameters, the optimizer has \(parameters.count)")
+                problems.append("state covers \(plain(n)) parameters, the optimizer has \(parameters.count)")
             }
         } else {
             problems.append("missing '\(countKey)'")
@@ -151,7 +151,7 @@ struct OptimizerStateDecoder {
             let stepKey = OptimizerState.stateKey(i, "step")
             guard let s = steps[i] else { problems.append("missing '\(stepKey)'"); continue }
             guard let step = Int(exactly: s), step >= 1 else {
-                problems.append("'\(stepKey)' is \(s), not a positive integer")
+                problems.append("'\(stepKey)' is \(plain(s)), not a positive integer")
                 continue
             }
             let found = tensors[i] ?? [:]
@@ -174,6 +174,12 @@ struct OptimizerStateDecoder {
         hyperparameters = hyper
         self.slots = slots
     }
+}
+
+/// A scalar for a message: integral values without a trailing ".0".
+func plain(_ x: Double) -> String {
+    if let i = Int(exactly: x) { return String(i) }
+    return String(x)
 }
 
 extension Tensor {

@@ -164,7 +164,7 @@ public final class Ranger: Optimizer {
                                                 tensorNames: { _ in ["exp_avg", "exp_avg_sq", "slow_buffer"] })
         let h = decoded.hyperparameters
         guard let kValue = Int(exactly: h["k"]!), kValue >= 1 else {
-            throw OptimizerStateError(["'param_groups.0.k' is \(h["k"]!), not a positive integer"])
+            throw OptimizerStateError(["'param_groups.0.k' is \(plain(h["k"]!)), not a positive integer"])
         }
         var restored: [Int: Slot] = [:]
         for (i, s) in decoded.slots {

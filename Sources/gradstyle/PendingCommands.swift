@@ -19,10 +19,22 @@ struct EditCommand: ParsableCommand {
     func run() throws { throw NotAvailableYet(verb: "edit", issue: "GradStyle") }
 }
 
-struct TrainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "train", abstract: "Train StyleGAN2, an encoder, or GradStyle.")
+struct TrainStyleGAN2Command: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stylegan2", abstract: "Train a StyleGAN2 generator on an image folder.")
     @OptionGroup var global: GlobalOptions
-    func run() throws { throw NotAvailableYet(verb: "train", issue: "StyleGAN2 / encoder / GradStyle") }
+    func run() throws { throw NotAvailableYet(verb: "train stylegan2", issue: "StyleGAN2 trainer") }
+}
+
+struct TrainEncoderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "encoder", abstract: "Train an e4e/pSp encoder for a generator.")
+    @OptionGroup var global: GlobalOptions
+    func run() throws { throw NotAvailableYet(verb: "train encoder", issue: "encoder") }
+}
+
+struct TrainGradStyleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gradstyle", abstract: "Train GradStyle's streams.")
+    @OptionGroup var global: GlobalOptions
+    func run() throws { throw NotAvailableYet(verb: "train gradstyle", issue: "GradStyle") }
 }
 
 struct EvalCommand: ParsableCommand {
