@@ -67,6 +67,7 @@ let package = Package(
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "NNTests", dependencies: ["NN"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines"]),
         .testTarget(name: "CLITests", dependencies: ["Pipelines"]),
     ],
     swiftLanguageModes: [.v5]

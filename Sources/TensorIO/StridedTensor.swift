@@ -19,6 +19,9 @@ enum StridedTensor {
             throw fail("size \(shape) is too large")
         }
         if count == 0 { return HostTensor(scalarType: scalarType, shape: shape, bytes: Data()) }
+        // The stride of a size-1 dimension is never used to reach an element, and PyTorch leaves it arbitrary;
+        // zero it so no arithmetic below ever touches an arbitrary value.
+        let strides = zip(shape, strides).map { $0 == 1 ? 0 : $1 }
 
         // The furthest element the view touches must lie inside the storage.
         var last = storageOffset

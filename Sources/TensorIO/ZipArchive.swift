@@ -198,7 +198,9 @@ struct ZipArchive {
     private func inflate(_ entry: Entry, fail: (String) -> TensorIOError) throws -> Data {
         let chunk = 1 << 16
         var output = Data()
-        output.reserveCapacity(entry.uncompressedSize)
+        // Reserve what the entry declares, but not more than its compressed size could plausibly hold, so a
+        // forged size cannot make us allocate up front (output still grows as real data arrives).
+        output.reserveCapacity(min(entry.uncompressedSize, entry.dataRange.count * 8 + chunk))
         let base = data.startIndex + entry.dataRange.lowerBound
         let end = data.startIndex + entry.dataRange.upperBound
         struct TooLarge: Error {}
@@ -209,7 +211,11 @@ struct ZipArchive {
                 // Running out of input before the deflate stream ends must fail, not be retried forever.
                 let start = base + Int(position)
                 guard start < end else { throw Truncated() }
-                return Data(data[start..<min(end, start + size)])
+                // ZIPFoundation tells zlib every chunk holds `size` bytes, so a short final chunk would let a
+                // corrupt stream read past it; pad with zeros to the full size instead.
+                var piece = Data(data[start..<min(end, start + size)])
+                if piece.count < size { piece.append(Data(count: size - piece.count)) }
+                return piece
             }, consumer: { piece in
                 guard output.count + piece.count <= entry.uncompressedSize else { throw TooLarge() }
                 output.append(piece)

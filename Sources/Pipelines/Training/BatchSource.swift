@@ -1,0 +1,58 @@
+import Torch
+
+/// Where a trainer draws its real images from: N×3×R×R batches in [-1, 1], with a position that a checkpoint
+/// stores so a resumed run continues with exactly the batches the uninterrupted run would have seen.
+public protocol BatchSource: AnyObject {
+    /// The next `count` images (reshuffling through libtorch's seeded generator at epoch boundaries).
+    func nextBatch(_ count: Int) throws -> Tensor
+    /// The position (epoch, index, permutation …) as named integers.
+    var position: [String: [Int64]] { get }
+    func restore(position: [String: [Int64]]) throws
+    /// The square resolution of the images.
+    var resolution: Int { get }
+    /// Number of images.
+    var count: Int { get }
+}
+
+/// A batch source over images already in memory (tests, generated data).
+public final class TensorBatchSource: BatchSource {
+    let images: Tensor
+    var order: [Int64] = []
+    var index = 0
+    var epoch: Int64 = 0
+
+    /// `images`: N×3×R×R in [-1, 1].
+    public init(images: Tensor) {
+        precondition(images.rank == 4 && images.size(2) == images.size(3), "TensorBatchSource: N×3×R×R images")
+        self.images = images
+    }
+
+    public var resolution: Int { images.size(2) }
+    public var count: Int { images.size(0) }
+
+    public func nextBatch(_ n: Int) throws -> Tensor {
+        var picked: [Int64] = []
+        while picked.count < n {
+            if index >= order.count {
+                order = Tensor.randperm(count).int64s()
+                index = 0
+                epoch += 1
+            }
+            picked.append(order[index])
+            index += 1
+        }
+        return images.indexSelect(dim: 0, index: Tensor(picked))
+    }
+
+    public var position: [String: [Int64]] { ["order": order, "index": [Int64(index)], "epoch": [epoch]] }
+
+    public func restore(position: [String: [Int64]]) throws {
+        guard let o = position["order"], let i = position["index"]?.first, let e = position["epoch"]?.first,
+              o.allSatisfy({ $0 >= 0 && $0 < Int64(count) }), i >= 0, i <= Int64(o.count) else {
+            throw TorchError("batch source position does not match this data (\(count) images)")
+        }
+        order = o
+        index = Int(i)
+        epoch = e
+    }
+}

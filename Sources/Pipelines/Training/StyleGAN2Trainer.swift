@@ -1,0 +1,272 @@
+import Foundation
+import ImageIO
+import Models
+import NN
+import TensorIO
+import Torch
+
+/// Options of `gradstyle train stylegan2`, with the defaults of the reference configuration (rosinality's train.py,
+/// which follows the official StyleGAN2 config-f).
+public struct StyleGAN2TrainingOptions: Codable, Equatable {
+    public var batch = 16
+    public var learningRate = 0.002
+    /// R1 weight γ and how often it is applied (lazy regularisation).
+    public var r1 = 10.0
+    public var dRegEvery = 16
+    /// Path-length weight (0 turns it off) and how often it is applied.
+    public var pathRegularize = 2.0
+    public var gRegEvery = 4
+    public var pathBatchShrink = 2
+    /// Probability of style mixing per batch.
+    public var mixing = 0.9
+    /// Half-life of the generator EMA in thousands of images.
+    public var emaKimg = 10.0
+    /// Random horizontal flips of the real images.
+    public var xflip = true
+    public var sampleEvery = 500
+    public var checkpointEvery = 500
+    public var sampleCount = 16
+
+    public init() {}
+
+    /// The EMA decay per step for this batch size: the average's half-life is `emaKimg` thousand images.
+    public var emaDecay: Double { emaKimg > 0 ? Foundation.pow(0.5, Double(batch) / (emaKimg * 1000)) : 0 }
+
+    public func validate() throws {
+        guard batch >= 1, learningRate > 0, r1 >= 0, dRegEvery >= 1, gRegEvery >= 1, pathRegularize >= 0,
+              pathBatchShrink >= 1, (0...1).contains(mixing), emaKimg >= 0, sampleEvery >= 1, checkpointEvery >= 1,
+              sampleCount >= 1 else {
+            throw ModelError("invalid StyleGAN2 training options: \(self)")
+        }
+    }
+}
+
+/// Trains a StyleGAN2 generator and discriminator: non-saturating logistic loss, lazy R1 (double backward), optional
+/// path-length regularisation, style mixing, generator EMA, Adam with the lazy-regularisation corrections of the
+/// reference, x-flips. Checkpoints hold everything needed for an exact resume.
+public final class StyleGAN2Trainer {
+    public let options: StyleGAN2TrainingOptions
+    public let generator: Generator
+    public let discriminator: Discriminator
+    public let generatorEMA: Generator
+    let gOptim: Adam
+    let dOptim: Adam
+    let data: BatchSource
+    let device: Device
+    public private(set) var step = 0
+    public private(set) var meanPathLength = 0.0
+    /// Fixed latents for sample grids (so progress is comparable across checkpoints).
+    public private(set) var sampleZ: Tensor
+    public var quiet = false
+
+    public struct StepLosses {
+        public var d = 0.0, g = 0.0, r1: Double? = nil, pathLength: Double? = nil
+        public var realScore = 0.0, fakeScore = 0.0
+    }
+    public private(set) var history: [StepLosses] = []
+
+    public init(generator gConfig: GeneratorConfig, data: BatchSource, options: StyleGAN2TrainingOptions,
+                device: Device = .cpu) throws {
+        try options.validate()
+        try gConfig.validate()
+        guard data.resolution == gConfig.size else {
+            throw ModelError("data resolution \(data.resolution) does not match the generator size \(gConfig.size)")
+        }
+        self.options = options
+        self.data = data
+        self.device = device
+        generator = Generator(gConfig).to(device: device)
+        discriminator = Discriminator(DiscriminatorConfig(matching: gConfig)).to(device: device)
+        generatorEMA = Generator(gConfig).to(device: device)
+        _ = try EMA(generatorEMA, source: generator)
+        // Lazy regularisation changes the effective step; the reference rescales lr and betas accordingly.
+        let gRatio = Double(options.gRegEvery) / Double(options.gRegEvery + 1)
+        let dRatio = Double(options.dRegEvery) / Double(options.dRegEvery + 1)
+        gOptim = Adam(generator.parameters(), learningRate: options.learningRate * gRatio,
+                      betas: (0, Foundation.pow(0.99, gRatio)))
+        dOptim = Adam(discriminator.parameters(), learningRate: options.learningRate * dRatio,
+                      betas: (0, Foundation.pow(0.99, dRatio)))
+        sampleZ = Tensor.randn([options.sampleCount, gConfig.styleDim], device: device)
+    }
+
+    /// W+ codes for a batch, with style mixing at a random crossover with probability `mixing`.
+    func latents(_ batch: Int) -> Tensor {
+        let g = generator
+        let sd = g.styleDim
+        if options.mixing > 0, Tensor.rand([1]).item() < options.mixing {
+            let w1 = g.mapping(Tensor.randn([batch, sd], device: device))
+            let w2 = g.mapping(Tensor.randn([batch, sd], device: device))
+            let crossover = Int(Tensor.randint(1, g.latentCount, [1]).item())
+            return g.mixLatents(w1, w2, crossover: crossover)
+        }
+        return g.broadcastLatent(g.mapping(Tensor.randn([batch, sd], device: device)))
+    }
+
+    func realBatch() throws -> Tensor {
+        var x = try data.nextBatch(options.batch).to(.float32, device: device)
+        if options.xflip {
+            let flip = Tensor.rand([x.size(0), 1, 1, 1], device: device).lt(0.5)
+            x = x.flip([3]).where(flip, x)
+        }
+        return x
+    }
+
+    /// One iteration: a D step (+ lazy R1), a G step (+ lazy path length), the EMA update.
+    public func trainStep() throws -> StepLosses {
+        var losses = StepLosses()
+        let real = try realBatch()
+        let batch = real.size(0)
+
+        // Discriminator.
+        generator.setRequiresGrad(false)
+        discriminator.setRequiresGrad(true)
+        let fake = withNoGrad { generator.synthesis(latents(batch), noise: .random) }
+        let fakePred = discriminator(fake)
+        let realPred = discriminator(real)
+        let dLoss = StyleGAN2Losses.discriminator(real: realPred, fake: fakePred)
+        discriminator.zeroGrad()
+        dLoss.backward()
+        dOptim.step()
+        losses.d = dLoss.item()
+        losses.realScore = realPred.mean().item()
+        losses.fakeScore = fakePred.mean().item()
+
+        if options.r1 > 0, step % options.dRegEvery == 0 {
+            let r = real.detach().requiresGrad(true)
+            let pred = discriminator(r)
+            let r1 = StyleGAN2Losses.r1Penalty(realPrediction: pred, realImages: r)
+            discriminator.zeroGrad()
+            (r1 * (options.r1 / 2 * Double(options.dRegEvery)) + pred.flatten()[0] * 0).backward()
+            dOptim.step()
+            losses.r1 = r1.item()
+        }
+
+        // Generator.
+        generator.setRequiresGrad(true)
+        discriminator.setRequiresGrad(false)
+        let gFake = generator.synthesis(latents(batch), noise: .random)
+        let gLoss = StyleGAN2Losses.generator(fake: discriminator(gFake))
+        generator.zeroGrad()
+        gLoss.backward()
+        gOptim.step()
+        losses.g = gLoss.item()
+
+        if options.pathRegularize > 0, step % options.gRegEvery == 0 {
+            let pathBatch = Swift.max(1, batch / options.pathBatchShrink)
+            let lat = latents(pathBatch)
+            let img = generator.synthesis(lat, noise: .random)
+            let pl = StyleGAN2Losses.pathLength(fake: img, latents: lat, meanPathLength: meanPathLength)
+            meanPathLength = pl.newMean
+            generator.zeroGrad()
+            (pl.penalty * (options.pathRegularize * Double(options.gRegEvery)) + img.flatten()[0] * 0).backward()
+            gOptim.step()
+            losses.pathLength = pl.pathMean
+        }
+
+        EMA.accumulate(into: generatorEMA, from: generator, decay: options.emaDecay)
+        step += 1
+        history.append(losses)
+        return losses
+    }
+
+    // MARK: - Checkpoints
+
+    static let checkpointName = "checkpoint.safetensors"
+
+    public func checkpoint() throws -> TrainingCheckpoint {
+        var c = TrainingCheckpoint()
+        c.store(generator, as: "g")
+        c.store(discriminator, as: "d")
+        c.store(generatorEMA, as: "g_ema")
+        c.store(gOptim, as: "g_optim")
+        c.store(dOptim, as: "d_optim")
+        c.storeRNG()
+        c.store(position: data.position, as: "data")
+        c.tensors["sample_z"] = sampleZ
+        c.metadata["kind"] = "gradstyle.train.stylegan2"
+        c.metadata["step"] = String(step)
+        c.metadata["mean_path_length"] = String(meanPathLength)
+        c.metadata[GeneratorCheckpoint.configKey] = String(decoding: try JSONEncoder().encode(generator.config), as: UTF8.self)
+        c.metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        return c
+    }
+
+    /// Restores every piece of training state from a checkpoint written by `checkpoint()`.
+    public func restore(_ c: TrainingCheckpoint, path: String) throws {
+        guard c.metadata["kind"] == "gradstyle.train.stylegan2" else {
+            throw TensorIOError(path: path, "not a StyleGAN2 training checkpoint")
+        }
+        do {
+            if let json = c.metadata[GeneratorCheckpoint.configKey] {
+                let stored = try JSONDecoder().decode(GeneratorConfig.self, from: Data(json.utf8))
+                guard stored == generator.config else {
+                    throw ModelError("the checkpoint's generator (\(stored.size)², \(stored.channels)) differs from the requested one")
+                }
+            }
+            try c.restore(generator, from: "g")
+            try c.restore(discriminator, from: "d")
+            try c.restore(generatorEMA, from: "g_ema")
+            try c.restore(gOptim, from: "g_optim")
+            try c.restore(dOptim, from: "d_optim")
+            try data.restore(position: c.position("data"))
+            if let z = c.tensors["sample_z"] { sampleZ = z.to(device: device) }
+            step = Int(c.metadata["step"] ?? "") ?? 0
+            meanPathLength = Double(c.metadata["mean_path_length"] ?? "") ?? 0
+            try c.restoreRNG()
+        } catch let e as TensorIOError {
+            throw e
+        } catch {
+            throw TensorIOError(path: path, "cannot resume: \(error)")
+        }
+    }
+
+    /// A grid of EMA samples for the fixed latents.
+    public func sampleGrid() throws -> RasterImage {
+        let images = withInferenceMode {
+            generatorEMA.synthesis(generatorEMA.broadcastLatent(generatorEMA.mapping(sampleZ)), noise: .const)
+        }
+        let tiles = try ImageTensors.rasterImages(images)
+        return try ImageGrid.mosaic(tiles, columns: Int(Double(tiles.count).squareRoot().rounded(.up)))
+    }
+
+    /// Trains until `untilStep`, writing samples and checkpoints into `outDirectory` (checkpoint.safetensors for
+    /// resume, generator.safetensors = the EMA generator for `generate`/inversion, samples/NNNNNN.png).
+    public func train(untilStep: Int, outDirectory: URL) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: outDirectory.appendingPathComponent("samples"), withIntermediateDirectories: true)
+        let progress = ProgressReporter("train stylegan2", total: Swift.max(untilStep - step, 0), unit: "step", quiet: quiet)
+        while step < untilStep {
+            let l = try trainStep()
+            var status = String(format: "step %d d %.3f g %.3f D(real) %.2f D(fake) %.2f", step, l.d, l.g, l.realScore, l.fakeScore)
+            if let r1 = l.r1 { status += String(format: " r1 %.3f", r1) }
+            if let pl = l.pathLength { status += String(format: " pl %.3f", pl) }
+            progress.advance(status: status)
+            if step % options.sampleEvery == 0 || step == untilStep {
+                try ImageFile.write(try sampleGrid(), to: outDirectory.appendingPathComponent(String(format: "samples/%06d.png", step)))
+            }
+            if step % options.checkpointEvery == 0 || step == untilStep {
+                try saveCheckpoint(outDirectory)
+            }
+        }
+        progress.finish()
+    }
+
+    public func saveCheckpoint(_ outDirectory: URL) throws {
+        try checkpoint().write(to: outDirectory.appendingPathComponent(StyleGAN2Trainer.checkpointName))
+        // The exported generator carries its truncation centre; drawing it must not disturb the training RNG.
+        let rng = Torch.cpuRNGState
+        generatorEMA.latentAverage = generatorEMA.meanLatent(count: 4096)
+        Torch.cpuRNGState = rng
+        try GeneratorCheckpoint.save(generatorEMA, to: outDirectory.appendingPathComponent("generator.safetensors"),
+                                     extraMetadata: ["gradstyle.trained_steps": String(step)])
+    }
+
+    /// Resumes from `outDirectory/checkpoint.safetensors` when it exists; returns whether it did.
+    @discardableResult
+    public func resumeIfPossible(_ outDirectory: URL) throws -> Bool {
+        let url = outDirectory.appendingPathComponent(StyleGAN2Trainer.checkpointName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return false }
+        try restore(try TrainingCheckpoint.read(url, device: device), path: url.path)
+        return true
+    }
+}
