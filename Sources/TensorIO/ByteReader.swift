@@ -86,36 +86,3 @@ struct ByteReader {
         throw TensorIOError(path: path, "\(what): no end of line within \(limit) bytes at offset \(offset)")
     }
 }
-
-/// Checked arithmetic for sizes read from files: `nil` on overflow instead of a trap.
-enum SafeMath {
-    static func product(_ values: [Int]) -> Int? {
-        var result = 1
-        for v in values {
-            guard v >= 0 else { return nil }
-            let (p, overflow) = result.multipliedReportingOverflow(by: v)
-            if overflow { return nil }
-            result = p
-        }
-        return result
-    }
-
-    static func multiply(_ a: Int, _ b: Int) -> Int? {
-        let (p, overflow) = a.multipliedReportingOverflow(by: b)
-        return overflow ? nil : p
-    }
-
-    static func add(_ a: Int, _ b: Int) -> Int? {
-        let (s, overflow) = a.addingReportingOverflow(b)
-        return overflow ? nil : s
-    }
-}
-
-extension HostTensor {
-    /// The byte size of a dense tensor of `shape`, or `nil` if a dimension is negative or the size overflows.
-    /// Readers check this before building a `HostTensor`, whose initialiser treats a mismatch as a bug.
-    public static func byteCount(shape: [Int], scalarType: ScalarType) -> Int? {
-        guard let n = SafeMath.product(shape) else { return nil }
-        return SafeMath.multiply(n, scalarType.byteWidth)
-    }
-}

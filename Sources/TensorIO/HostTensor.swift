@@ -36,6 +36,13 @@ public struct HostTensor: Sendable, Equatable {
 
     public var elementCount: Int { shape.reduce(1, *) }
 
+    /// The byte size of a dense tensor of `shape`, or `nil` if a dimension is negative or the size overflows.
+    /// Readers check this before building a `HostTensor`, whose initialiser treats a mismatch as a bug.
+    public static func byteCount(shape: [Int], scalarType: ScalarType) -> Int? {
+        guard let n = SafeMath.product(shape) else { return nil }
+        return SafeMath.multiply(n, scalarType.byteWidth)
+    }
+
     /// A float32 tensor from values.
     public init(float32 values: [Float], shape: [Int]) {
         let data = values.withUnsafeBufferPointer { Data(buffer: $0) }

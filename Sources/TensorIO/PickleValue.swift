@@ -114,8 +114,8 @@ public indirect enum PickleValue: Sendable, Equatable, CustomStringConvertible {
 
     /// Every tensor under this value with its dotted path as the name — `{"g_ema": {"style.1.weight": t}}` gives
     /// `g_ema.style.1.weight` — in order. Dict keys that are strings or ints name a level, list and tuple elements
-    /// their index; values that are not tensors (ints, options, strings) are skipped. Two tensors reaching the same
-    /// name is an error naming `path`.
+    /// their index; values that are not tensors (ints, options, strings) are skipped. A bare tensor is named `""`.
+    /// Two tensors reaching the same name is an error naming `path`.
     public func flattenedTensors(path: String = TensorIOError.inMemoryPath) throws -> StateDict {
         var result = StateDict()
         try collectTensors(prefix: "", into: &result, path: path)

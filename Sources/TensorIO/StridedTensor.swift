@@ -43,7 +43,8 @@ enum StridedTensor {
         var bytes: Data
         if isContiguous(shape: shape, strides: strides) {
             let start = storage.startIndex + storageOffset * width
-            bytes = Data(storage[start..<(start + outBytes)])
+            // The usual case, a parameter that is its whole storage, shares the bytes instead of copying them.
+            bytes = storageOffset == 0 && outBytes == storage.count ? storage : Data(storage[start..<(start + outBytes)])
         } else {
             bytes = gather(storage: storage, width: width, offset: storageOffset, shape: shape, strides: strides,
                            count: count, outBytes: outBytes)

@@ -7,7 +7,9 @@ import Foundation
 /// Opening parses the (small) pickle and checks that every storage it references exists. Tensor data is read
 /// only when asked for, and only for the part asked for: `load(key: "g_ema")` reads the generator's storages and
 /// none of the discriminator's.
-public final class TorchCheckpoint {
+///
+/// Nothing changes after `init`, so one checkpoint may be read from several threads at once.
+public final class TorchCheckpoint: @unchecked Sendable {
     public enum Format: Sendable, Equatable {
         /// `torch.save` since PyTorch 1.6: a zip archive of `data.pkl` plus one entry per storage.
         case zip
@@ -23,6 +25,7 @@ public final class TorchCheckpoint {
 
     public let path: String
     public let format: Format
+    /// Owns the parsed pickle graph and tears it down without recursion when the checkpoint is released.
     private let arena: PickleArena
     private let root: PickleNode
     private let storages: StorageSource
@@ -54,8 +57,8 @@ public final class TorchCheckpoint {
             format = .legacy
             storages = .legacy(data: data, ranges: legacy.storageRanges)
         } else if data.count > 262, data[data.startIndex + 257..<data.startIndex + 262].elementsEqual("ustar".utf8) {
-            throw TensorIOError(path: path, "the tar-based torch.save format (PyTorch < 0.4) is not supported; "
-                                + "re-save with torch>=1.6")
+            throw TensorIOError(path: path, "the tar-based torch.save format of early PyTorch releases is not "
+                                + "supported; re-save with torch>=1.6")
         } else {
             throw TensorIOError(path: path, "not a PyTorch checkpoint (neither a zip archive nor a torch.save pickle)")
         }
@@ -238,16 +241,17 @@ struct ZipLayout {
 
     init(archive: ZipArchive, path: String) throws {
         self.archive = archive
+        // TorchScript archives have a data.pkl too, but it names compiled classes; say what the file is instead.
+        if archive.entries.contains(where: { $0.path.hasSuffix("/constants.pkl") || $0.path.contains("/code/") }) {
+            throw TensorIOError(path: path, "this is a TorchScript archive (torch.jit.save), not a torch.save "
+                                + "checkpoint; save its state_dict() with torch.save instead")
+        }
         let pickles = archive.entries.filter {
             let parts = $0.path.split(separator: "/", omittingEmptySubsequences: false)
             return parts.count == 2 && parts[1] == "data.pkl"
         }
         guard pickles.count == 1, let pickle = pickles.first else {
             if pickles.count > 1 { throw TensorIOError(path: path, "archive holds several data.pkl records") }
-            if archive.entries.contains(where: { $0.path.hasSuffix("/constants.pkl") || $0.path.contains("/code/") }) {
-                throw TensorIOError(path: path, "this is a TorchScript archive (torch.jit.save), not a torch.save "
-                                    + "checkpoint; save its state_dict() with torch.save instead")
-            }
             throw TensorIOError(path: path, "zip archive has no <folder>/data.pkl record: not a torch.save checkpoint")
         }
         self.pickle = pickle

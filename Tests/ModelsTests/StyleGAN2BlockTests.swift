@@ -171,7 +171,7 @@ final class StyleGAN2BlockTests: XCTestCase {
             seen.append("\(r):\(p.rawValue):\(f.size(2))")
             return f
         }
-        XCTAssertEqual(seen, ["4:after_conv0:4", "8:after_conv0:8", "8:after_conv1:8", "16:after_conv0:16", "16:after_conv1:16"])
+        XCTAssertEqual(seen, ["4:after_conv0:4", "4:after_conv1:4", "8:after_conv0:8", "8:after_conv1:8", "16:after_conv0:16", "16:after_conv1:16"])
         XCTAssertEqual(plain.floats(), hooked.floats())
         let changed = g.synthesis(w) { r, p, f in r == 8 && p == .afterConv0 ? f * 0 : f }
         XCTAssertGreaterThan(maxAbsDiff(changed, plain), 0)

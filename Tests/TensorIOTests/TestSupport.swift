@@ -179,8 +179,10 @@ struct PickleWriter {
     mutating func stop() { op(".") }
 
     /// `_rebuild_tensor_v2(('storage', FloatStorage, key, 'cpu', numel), offset, size, stride, False, OrderedDict())`.
+    /// With `legacyView`, the persistent id takes the legacy format's sixth field: `None`, or a storage view
+    /// `(view_key, offset, size)`.
     mutating func tensor(storageKey: String, storageType: String = "FloatStorage", numel: Int32, offset: Int32,
-                         size: [Int32], stride: [Int32]) {
+                         size: [Int32], stride: [Int32], legacyView: (key: String, offset: Int32, size: Int32)?? = nil) {
         global("torch._utils", "_rebuild_tensor_v2")
         mark()
         mark()
@@ -189,6 +191,13 @@ struct PickleWriter {
         string(storageKey)
         string("cpu")
         int(numel)
+        if let legacyView {
+            if let view = legacyView {
+                mark(); string(view.key); int(view.offset); int(view.size); op("t")
+            } else {
+                op("N")
+            }
+        }
         op("t")
         op("Q")  // BINPERSID
         int(offset)
@@ -214,3 +223,23 @@ func makeCheckpoint(pickle: Data, storages: [(String, Data)] = [], folder: Strin
 }
 
 func floatBytes(_ values: [Float]) -> Data { values.withUnsafeBufferPointer { Data(buffer: $0) } }
+
+/// A legacy (non-zip) `torch.save` stream: magic, protocol 1001, system info, the object pickle, the storage key
+/// list, then each storage as an int64 element count and its bytes.
+func makeLegacyCheckpoint(pickle: Data, keys: [String], storages: [(count: Int64, bytes: Data)]) -> Data {
+    var out = Data([0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E])
+    out.append(Data([0x80, 0x02, 0x4D, 0xE9, 0x03, 0x2E]))  // 1001
+    out.append(Data([0x80, 0x02, 0x7D, 0x2E]))  // {}
+    out.append(pickle)
+    var list = PickleWriter()
+    list.mark()
+    for key in keys { list.string(key) }
+    list.op("l")
+    list.stop()
+    out.append(list.data)
+    for (count, bytes) in storages {
+        out.appendLE(count)
+        out.append(bytes)
+    }
+    return out
+}

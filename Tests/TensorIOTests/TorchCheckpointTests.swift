@@ -204,6 +204,7 @@ final class TorchCheckpointTests: XCTestCase {
         noPickle.add("archive/data/0", floatBytes([1]))
         assertTensorIOError("no <folder>/data.pkl") { try TorchCheckpoint(data: noPickle.build()) }
         var script = TestZip()
+        script.add("model/data.pkl", Data([0x80, 0x02, 0x4E, 0x2E]))
         script.add("model/constants.pkl", Data([0x80, 0x02, 0x4E, 0x2E]))
         script.add("model/code/__torch__.py", Data("x".utf8))
         assertTensorIOError("TorchScript archive") { try TorchCheckpoint(data: script.build()) }
@@ -239,5 +240,53 @@ final class TorchCheckpointTests: XCTestCase {
         XCTAssertEqual(checkpoint.topLevelKeys, [])
         assertTensorIOError("checkpoint is a list, not a dict") { try checkpoint.load(key: "g_ema") }
         XCTAssertEqual(try checkpoint.stateDict().count, 0)
+    }
+
+    // MARK: Hand-built legacy streams
+
+    private func legacyPickle(view: (key: String, offset: Int32, size: Int32)?) -> Data {
+        var p = PickleWriter()
+        p.op("}")
+        p.string("w")
+        p.tensor(storageKey: "7", numel: 4, offset: 0, size: [2], stride: [1], legacyView: .some(view))
+        p.op("s")
+        p.stop()
+        return p.data
+    }
+
+    func testLegacyStorageViews() throws {
+        let storage = floatBytes([1, 2, 3, 4])
+        let plain = makeLegacyCheckpoint(pickle: legacyPickle(view: nil), keys: ["7"], storages: [(4, storage)])
+        XCTAssertEqual(try TorchCheckpoint(data: plain).stateDict()["w"]?.floats(), [1, 2])
+        let view = makeLegacyCheckpoint(pickle: legacyPickle(view: ("9", 2, 2)), keys: ["7"], storages: [(4, storage)])
+        XCTAssertEqual(try TorchCheckpoint(data: view).stateDict()["w"]?.floats(), [3, 4])
+        let outside = makeLegacyCheckpoint(pickle: legacyPickle(view: ("9", 3, 2)), keys: ["7"], storages: [(4, storage)])
+        assertTensorIOError("reaches element 4") { try TorchCheckpoint(data: outside).load() }
+    }
+
+    func testMalformedLegacyStreams() {
+        let storage = floatBytes([1, 2, 3, 4])
+        assertTensorIOError("claims 5 elements") {
+            try TorchCheckpoint(data: makeLegacyCheckpoint(pickle: legacyPickle(view: nil), keys: ["7"], storages: [(5, storage)]))
+        }
+        assertTensorIOError("claims -1 elements") {
+            try TorchCheckpoint(data: makeLegacyCheckpoint(pickle: legacyPickle(view: nil), keys: ["7"], storages: [(-1, storage)]))
+        }
+        assertTensorIOError("storage '8' is listed but never used") {
+            try TorchCheckpoint(data: makeLegacyCheckpoint(pickle: legacyPickle(view: nil), keys: ["7", "8"],
+                                                           storages: [(4, storage), (0, Data())]))
+        }
+        assertTensorIOError("storage '7' is referenced but not stored") {
+            try TorchCheckpoint(data: makeLegacyCheckpoint(pickle: legacyPickle(view: nil), keys: [], storages: []))
+        }
+        var module = PickleWriter()
+        module.mark(); module.string("module"); module.op("N"); module.op("N"); module.op("N"); module.op("t")
+        module.op("Q"); module.stop()
+        assertTensorIOError("whole nn.Module") {
+            try TorchCheckpoint(data: makeLegacyCheckpoint(pickle: module.data, keys: [], storages: []))
+        }
+        let full = makeLegacyCheckpoint(pickle: legacyPickle(view: nil), keys: ["7"], storages: [(4, storage)])
+        assertTensorIOError("pickle") { try TorchCheckpoint(data: full.prefix(40)) }
+        assertTensorIOError("more than the file holds") { try TorchCheckpoint(data: full.prefix(full.count - 1)) }
     }
 }

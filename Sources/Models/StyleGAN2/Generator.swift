@@ -153,7 +153,11 @@ public final class Generator: Module {
         let noiseList = noiseInputs(noise, like: latent)
         var out = input(batch: batch)
         out = conv1(out, style: latent.select(dim: 1, index: 0), noise: noiseList[0])
-        if let hook { out = hook(4, .afterConv0, out) }
+        // The 4² block has a single styled conv: both points are after it.
+        if let hook {
+            out = hook(4, .afterConv0, out)
+            out = hook(4, .afterConv1, out)
+        }
         var skip = toRGB1(out, style: latent.select(dim: 1, index: 1), skip: nil)
         var i = 1
         for (block, resolution) in config.resolutions.dropFirst().enumerated() {

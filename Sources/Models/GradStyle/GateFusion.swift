@@ -1,0 +1,44 @@
+import NN
+import Torch
+
+/// Gate&Fusion: how a residual F enters the generator feature f. Every kind is scaled by a learnable α that starts
+/// at 0, so an untrained model reproduces the e4e output exactly. The Editing Stream reuses the same weights.
+public final class GateFusion: Module {
+    public let kind: FusionKind
+    /// α, one learnable scalar.
+    public let alpha: Tensor
+    /// gate: σ(conv3×3([f; F])).
+    let gate: Conv2d?
+    /// modulation: γ(F), β(F).
+    let gamma: Conv2d?
+    let beta: Conv2d?
+
+    public init(channels: Int, kind: FusionKind) {
+        self.kind = kind
+        alpha = Tensor.zeros([1])
+        gate = kind == .gate ? Conv2d(2 * channels, channels, kernelSize: 3, padding: 1) : nil
+        gamma = kind == .modulation ? Conv2d(channels, channels, kernelSize: 1) : nil
+        beta = kind == .modulation ? Conv2d(channels, channels, kernelSize: 1) : nil
+        super.init()
+        registerParameter("alpha", alpha)
+        if let gate { registerModule("gate", gate) }
+        if let gamma, let beta {
+            registerModule("gamma", gamma)
+            registerModule("beta", beta)
+        }
+    }
+
+    /// f̂ = f + α · fusion(f, F).
+    public func callAsFunction(feature f: Tensor, residual r: Tensor) -> Tensor {
+        let a = alpha.reshape([1, 1, 1, 1])
+        switch kind {
+        case .gate:
+            let g = gate!(Tensor.cat([f, r], dim: 1)).sigmoid()
+            return f + a * g * r
+        case .modulation:
+            return f + a * (f * gamma!(r) + beta!(r))
+        case .add:
+            return f + a * r
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import XCTest
+@testable import Models
+import NN
+import Torch
+
+final class GradStyleStreamTests: XCTestCase {
+    /// A 16² generator with stages 4, 8, 16 and a 16² encoder whose pyramid is at 8, 4, 2 (resized inside the GRM).
+    func makeModel(_ edit: (inout GradStyleConfig) -> Void = { _ in }) throws -> GradStyleModel {
+        Torch.manualSeed(3)
+        let g = Generator(GeneratorConfig(size: 16, styleDim: 8, mappingLayers: 1, channels: [4: 8, 8: 8, 16: 8])).eval().freeze()
+        let e = TinyEncoder(inputSize: 16, latentCount: g.latentCount, styleDim: 8).eval().freeze()
+        var base = GradStyleConfig()
+        base.stages = [4, 8, 16]
+        base.residualChannels = 8
+        base.heads = 2
+        base.headDim = 4
+        base.selectRatio = 0.25
+        edit(&base)
+        let config = try GradStyleModel.makeConfig(base, encoder: e, generator: g)
+        return GradStyleModel(encoder: e, generator: g, network: try GradStyleNetwork(config), latentAverage: nil)
+    }
+
+    func testAlphaZeroReproducesE4EExactly() throws {
+        let m = try makeModel()
+        let x = Tensor.randn([2, 3, 16, 16])
+        let e4e = m.reconstruct(x, useResiduals: false).image
+        let rec = m.reconstruct(x)
+        XCTAssertEqual(rec.residuals.count, 3)
+        XCTAssertEqual(rec.image.floats(), e4e.floats())
+        // …and the residuals really are there: with α ≠ 0 the output changes
+        for f in m.network.fusions { f.alpha.detach().fill_(1) }
+        XCTAssertGreaterThan(Float((m.reconstruct(x).image - e4e).abs().max().item()), 1e-4)
+    }
+
+    func testGradientsReachEveryTrainableParameterInEveryConfiguration() throws {
+        for fusion in FusionKind.allCases {
+            for keySource in KeySource.allCases {
+                for attention in AttentionKind.allCases {
+                    for point in ["after_conv0", "after_conv1"] {
+                        let m = try makeModel {
+                            $0.fusion = fusion
+                            $0.keySource = keySource
+                            $0.attention = attention
+                            $0.injectPoint = point
+                        }
+                        for f in m.network.fusions { f.alpha.detach().fill_(0.5) }
+                        let x = Tensor.randn([2, 3, 16, 16])
+                        let rec = m.reconstruct(x)
+                        let edited = m.edit(rec, editedLatent: rec.latent + Tensor.randn(rec.latent.shape) * 0.3)
+                        XCTAssertEqual(edited.image.shape, [2, 3, 16, 16])
+                        ((rec.image - x).square().mean() + edited.image.square().mean()).backward()
+                        let label = "\(fusion)/\(keySource)/\(attention)/\(point)"
+                        for (name, p) in m.network.namedParameters() {
+                            guard let g = p.grad else { XCTFail("\(label): no gradient for \(name)"); continue }
+                            XCTAssertTrue(g.isFinite().all().item() == 1, "\(label): non-finite gradient for \(name)")
+                        }
+                        XCTAssertTrue(m.generator.parameters().allSatisfy { $0.grad == nil }, "frozen generator got gradients")
+                    }
+                }
+            }
+        }
+    }
+
+    func testSelectiveAttentionKeepsExactlyKWeightsThatSumToOne() {
+        let q = Tensor.randn([2, 3, 10, 4]), k = Tensor.randn([2, 3, 37, 4])
+        for topK in [1, 5, 37] {
+            let w = SelectiveAttention.weights(queries: q, keys: k, kind: .selective, topK: topK)
+            let nonzero = w.gt(0).to(.int64).sum(dim: -1).int64s()
+            XCTAssertTrue(nonzero.allSatisfy { $0 == Int64(topK) }, "top-\(topK): \(Set(nonzero))")
+            let sums = w.sum(dim: -1).floats()
+            XCTAssertTrue(sums.allSatisfy { abs($0 - 1) < 1e-5 })
+            // the kept ones are the k largest logits of each row
+            let logits = q.matmul(k.transpose(-2, -1))
+            let kth = logits.topk(topK, dim: -1).values.narrow(dim: -1, start: topK - 1, length: 1)
+            let keptAreLarge = w.gt(0).logicalNot().logicalOr(logits.ge(kth)).all().item()
+            XCTAssertEqual(keptAreLarge, 1)
+        }
+        let full = SelectiveAttention.weights(queries: q, keys: k, kind: .full, topK: 1)
+        XCTAssertEqual(full.gt(0).to(.int64).sum().item(), Double(2 * 3 * 10 * 37))
+    }
+
+    func testStreamingAttentionEqualsDense() {
+        let q = Tensor.randn([1, 2, 50, 8]), k = Tensor.randn([1, 2, 50, 8]), v = Tensor.randn([1, 2, 50, 6])
+        for kind in AttentionKind.allCases {
+            let dense = SelectiveAttention.weights(queries: q, keys: k, kind: kind, topK: 7).matmul(v)
+            let streamed = SelectiveAttention.attend(queries: q, keys: k, values: v, kind: kind, topK: 7, chunk: 8)
+            XCTAssertLessThan(Float((dense - streamed).abs().max().item()), 1e-6)
+        }
+    }
+
+    func testSingleStageBaselineAndStageValidation() throws {
+        let m = try makeModel { $0.stages = [16]; $0.attention = .full }
+        XCTAssertEqual(m.reconstruct(Tensor.randn([1, 3, 16, 16])).residuals.count, 1)
+        XCTAssertThrowsError(try makeModel { $0.stages = [32] }) { XCTAssertTrue("\($0)".contains("32")) }
+        XCTAssertThrowsError(try makeModel { $0.stages = [8, 4] })
+    }
+}
