@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         .target(
@@ -56,7 +57,8 @@ let package = Package(
         .target(name: "ImageIO", dependencies: ["CImageCodec"]),
         .target(name: "NN", dependencies: ["Torch"]),
         .target(name: "Models", dependencies: ["NN", "TensorIO"]),
-        .target(name: "Pipelines", dependencies: ["Models", "ImageIO", "TensorIO", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Pipelines", dependencies: ["Models", "ImageIO", "TensorIO", .product(name: "Logging", package: "swift-log"),
+                                                .product(name: "SwiftCSV", package: "SwiftCSV")]),
         .executableTarget(
             name: "gradstyle",
             dependencies: ["Pipelines", "Models", "NN", "Torch", "TensorIO", "ImageIO",

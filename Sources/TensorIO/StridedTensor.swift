@@ -8,8 +8,10 @@ enum StridedTensor {
     /// file. Beyond the storage's own size we allow this much, so a crafted stride cannot exhaust memory.
     static let maxExpansionBytes = 1 << 30
 
+    /// `allocate` is told the size of every copy before it is made, and may refuse it by throwing.
     static func materialize(storage: Data, scalarType: ScalarType, storageOffset: Int, shape: [Int], strides: [Int],
-                            swapBytes: Bool, fail: (String) -> TensorIOError) throws -> HostTensor {
+                            swapBytes: Bool, fail: (String) -> TensorIOError,
+                            allocate: (Int) throws -> Void = { _ in }) throws -> HostTensor {
         let width = scalarType.byteWidth
         guard shape.count == strides.count, shape.allSatisfy({ $0 >= 0 }), strides.allSatisfy({ $0 >= 0 }),
               storageOffset >= 0 else {
@@ -41,11 +43,16 @@ enum StridedTensor {
         }
 
         var bytes: Data
-        if isContiguous(shape: shape, strides: strides) {
+        let contiguous = isContiguous(shape: shape, strides: strides)
+        if contiguous && storageOffset == 0 && outBytes == storage.count && !swapBytes {
+            // The usual case, a parameter that is its whole storage: share the bytes instead of copying them.
+            bytes = storage
+        } else if contiguous {
+            try allocate(outBytes)
             let start = storage.startIndex + storageOffset * width
-            // The usual case, a parameter that is its whole storage, shares the bytes instead of copying them.
-            bytes = storageOffset == 0 && outBytes == storage.count ? storage : Data(storage[start..<(start + outBytes)])
+            bytes = Data(storage[start..<(start + outBytes)])
         } else {
+            try allocate(outBytes)
             bytes = gather(storage: storage, width: width, offset: storageOffset, shape: shape, strides: strides,
                            count: count, outBytes: outBytes)
         }

@@ -22,9 +22,14 @@ public final class TorchCheckpoint: @unchecked Sendable {
     /// (shared references can make a tiny pickle expand exponentially).
     static let maxDepth = 200
     static let maxValues = 10_000_000
+    /// Bytes one `load` may allocate for storages and tensor copies: a real checkpoint needs about its own size,
+    /// but a crafted one could view one storage through thousands of offset views, each copied.
+    static func memoryBudget(fileSize: Int) -> Int { max(4 * fileSize, 1 << 30) }
 
     public let path: String
     public let format: Format
+    /// See `memoryBudget(fileSize:)`; internal and settable only so tests can exercise the limit cheaply.
+    var memoryBudget: Int
     /// Owns the parsed pickle graph and tears it down without recursion when the checkpoint is released.
     private let arena: PickleArena
     private let root: PickleNode
@@ -39,11 +44,16 @@ public final class TorchCheckpoint: @unchecked Sendable {
     /// Opens checkpoint bytes held in memory; `path` names them in errors.
     public init(data: Data, path: String = TensorIOError.inMemoryPath, verifyChecksums: Bool = true) throws {
         self.path = path
+        self.memoryBudget = Self.memoryBudget(fileSize: data.count)
         let arena = PickleArena()
         self.arena = arena
         if ZipArchive.looksLikeZip(data) {
             let archive = try ZipArchive(data: data, path: path)
             let layout = try ZipLayout(archive: archive, path: path)
+            guard layout.pickle.uncompressedSize <= Self.memoryBudget(fileSize: data.count) else {
+                throw TensorIOError(path: path, "data.pkl claims \(layout.pickle.uncompressedSize) bytes, "
+                                    + "far more than a checkpoint of this size can hold")
+            }
             let pickle = try archive.contents(of: layout.pickle, verify: verifyChecksums)
             var reader = ByteReader(pickle, path: path)
             root = try PickleMachine.load(&reader, arena: arena) { pid, machine in
@@ -74,7 +84,7 @@ public final class TorchCheckpoint: @unchecked Sendable {
     /// The whole checkpoint, all tensors read.
     public func load() throws -> PickleValue {
         try checkExpandedSize(root)
-        var context = MaterializeContext()
+        var context = MaterializeContext(budget: memoryBudget)
         return try materialize(root, name: "", depth: 0, context: &context)
     }
 
@@ -83,7 +93,7 @@ public final class TorchCheckpoint: @unchecked Sendable {
     public func load(key: String) throws -> PickleValue {
         let node = try topLevelNode(key)
         try checkExpandedSize(node)
-        var context = MaterializeContext()
+        var context = MaterializeContext(budget: memoryBudget)
         return try materialize(node, name: key, depth: 0, context: &context)
     }
 
@@ -112,8 +122,22 @@ public final class TorchCheckpoint: @unchecked Sendable {
     }
 
     private struct MaterializeContext {
-        /// Storage bytes read so far in this call; views of one storage share it.
+        /// Storage bytes read so far in this call; views of one storage share them.
         var storageCache: [String: Data] = [:]
+        /// Tensors built so far, by view; a tensor referenced from several places is built once.
+        var tensorCache: [String: HostTensor] = [:]
+        var bytesAllocated = 0
+        let budget: Int
+
+        init(budget: Int) { self.budget = budget }
+
+        mutating func allocate(_ bytes: Int, path: String) throws {
+            guard bytes <= budget - bytesAllocated else {
+                throw TensorIOError(path: path, "reading needs more than \(budget) bytes of memory; "
+                                    + "the checkpoint's views expand far beyond its size")
+            }
+            bytesAllocated += bytes
+        }
     }
 
     private func storageBytes(_ key: String, context: inout MaterializeContext) throws -> Data {
@@ -124,9 +148,11 @@ public final class TorchCheckpoint: @unchecked Sendable {
             guard let entry = layout.storageEntry(key) else {
                 throw TensorIOError(path: path, "storage '\(key)' is missing from the archive")
             }
+            try context.allocate(entry.uncompressedSize, path: path)
             bytes = try archive.contents(of: entry, verify: verify)
         case let .legacy(data, ranges):
             guard let range = ranges[key] else { throw TensorIOError(path: path, "storage '\(key)' is missing") }
+            try context.allocate(range.count, path: path)
             bytes = Data(data[(data.startIndex + range.lowerBound)..<(data.startIndex + range.upperBound)])
         }
         context.storageCache[key] = bytes
@@ -134,17 +160,22 @@ public final class TorchCheckpoint: @unchecked Sendable {
     }
 
     private func tensor(_ ref: TensorReference, name: String, context: inout MaterializeContext) throws -> HostTensor {
-        let storage = try storageBytes(ref.storage.key, context: &context)
-        var swap = false
-        if case let .zip(_, layout, _) = storages { swap = layout.bigEndian }
         let label = name.isEmpty ? "tensor" : "tensor '\(name)'"
         guard let offset = SafeMath.add(ref.storageOffset, ref.storage.elementOffset) else {
             throw TensorIOError(path: path, "\(label): storage offset overflows")
         }
-        return try StridedTensor.materialize(
+        let viewKey = "\(ref.storage.key) \(offset) \(ref.shape) \(ref.strides)"
+        if let cached = context.tensorCache[viewKey] { return cached }
+        let storage = try storageBytes(ref.storage.key, context: &context)
+        var swap = false
+        if case let .zip(_, layout, _) = storages { swap = layout.bigEndian }
+        let tensor = try StridedTensor.materialize(
             storage: storage, scalarType: ref.storage.scalarType, storageOffset: offset, shape: ref.shape,
             strides: ref.strides, swapBytes: swap,
-            fail: { TensorIOError(path: self.path, "\(label) (storage '\(ref.storage.key)'): \($0)") })
+            fail: { TensorIOError(path: self.path, "\(label) (storage '\(ref.storage.key)'): \($0)") },
+            allocate: { try context.allocate($0, path: self.path) })
+        context.tensorCache[viewKey] = tensor
+        return tensor
     }
 
     /// Counts the values `node` expands to, without building them: a pickle can reference one container from many
@@ -257,6 +288,7 @@ struct ZipLayout {
         self.pickle = pickle
         folder = String(pickle.path.dropLast("/data.pkl".count))
         if let entry = archive.entry("\(folder)/byteorder") {
+            guard entry.uncompressedSize <= 16 else { throw TensorIOError(path: path, "byteorder record is too long") }
             let text = String(decoding: try archive.contents(of: entry), as: UTF8.self)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             switch text {

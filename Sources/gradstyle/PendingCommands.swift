@@ -51,9 +51,3 @@ struct DemoCommand: ParsableCommand {
         print("What works today: `gradstyle inspect FILE` and `gradstyle bench engine`.")
     }
 }
-
-struct DirectionsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "directions", abstract: "Fit and list latent editing directions.")
-    @OptionGroup var global: GlobalOptions
-    func run() throws { throw NotAvailableYet(verb: "directions", issue: "GradStyle editing") }
-}

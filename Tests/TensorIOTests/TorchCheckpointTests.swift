@@ -242,6 +242,33 @@ final class TorchCheckpointTests: XCTestCase {
         XCTAssertEqual(try checkpoint.stateDict().count, 0)
     }
 
+    func testMemoryBudgetBoundsCopiesButNotSharedViews() throws {
+        // A list of views of one 1000-float storage: `distinct` different offset views, then 100 references to
+        // one view.
+        func checkpoint(distinct: Int) throws -> TorchCheckpoint {
+            var p = PickleWriter()
+            p.op("]")
+            p.mark()
+            for i in 0..<distinct {
+                p.tensor(storageKey: "0", numel: 1000, offset: Int32(1 + i), size: [990], stride: [1])
+            }
+            p.tensor(storageKey: "0", numel: 1000, offset: 0, size: [10], stride: [1])
+            p.op("q"); p.raw([0])
+            for _ in 0..<100 { p.op("h"); p.raw([0]) }
+            p.op("e")
+            p.stop()
+            let data = makeCheckpoint(pickle: p.data, storages: [("0", floatBytes((0..<1000).map(Float.init)))])
+            let checkpoint = try TorchCheckpoint(data: data, path: "budget.pt")
+            checkpoint.memoryBudget = 20_000  // the storage (4000 bytes) plus a few 3960-byte copies
+            return checkpoint
+        }
+        let fine = try checkpoint(distinct: 3).load()
+        XCTAssertEqual(fine.items?.count, 104)
+        XCTAssertEqual(fine[2]?.tensorValue?.floats().first, 3)
+        XCTAssertEqual(fine[103]?.tensorValue?.floats(), (0..<10).map(Float.init))
+        assertTensorIOError("budget.pt: reading needs more than 20000 bytes") { try checkpoint(distinct: 10).load() }
+    }
+
     // MARK: Hand-built legacy streams
 
     private func legacyPickle(view: (key: String, offset: Int32, size: Int32)?) -> Data {

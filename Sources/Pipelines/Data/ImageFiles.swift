@@ -1,0 +1,49 @@
+import Foundation
+
+/// Finding image files in folders: PNG and JPEG by extension (`.png`, `.jpg`, `.jpeg`, any case), hidden files
+/// and folders skipped, paths sorted by their relative path (byte order) so every run sees the same order.
+public enum ImageFiles {
+    public static let extensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    public static func isImage(_ url: URL) -> Bool { extensions.contains(url.pathExtension.lowercased()) }
+
+    /// The image files under `directory` (recursively, or only its direct entries), sorted.
+    public static func list(_ directory: URL, recursive: Bool) throws -> [URL] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
+            throw DatasetError("\(directory.path): no such folder")
+        }
+        guard isDirectory.boolValue else { throw DatasetError("\(directory.path): not a folder") }
+        let root = directory.standardizedFileURL
+        var found: [(relative: String, url: URL)] = []
+        if recursive {
+            guard let walker = FileManager.default.enumerator(
+                at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles]) else {
+                throw DatasetError("\(directory.path): cannot list folder")
+            }
+            for case let url as URL in walker where isImage(url) {
+                guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+                found.append((relativePath(url, under: root), url))
+            }
+        } else {
+            let entries: [URL]
+            do {
+                entries = try FileManager.default.contentsOfDirectory(
+                    at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
+            } catch {
+                throw DatasetError("\(directory.path): cannot list folder (\(error.localizedDescription))")
+            }
+            for url in entries where isImage(url) {
+                guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+                found.append((url.lastPathComponent, url))
+            }
+        }
+        // Byte order, not locale order: the same list on every machine.
+        return found.sorted { Array($0.relative.utf8).lexicographicallyPrecedes($1.relative.utf8) }.map(\.url)
+    }
+
+    static func relativePath(_ url: URL, under root: URL) -> String {
+        let full = url.standardizedFileURL.path, base = root.path.hasSuffix("/") ? root.path : root.path + "/"
+        return full.hasPrefix(base) ? String(full.dropFirst(base.count)) : full
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import ImageIO
+import Models
+import TensorIO
+import Torch
+
+/// An edit request from the command line: `NAME:STRENGTH`, or a sweep `NAME:MIN:MAX:STEPS`.
+public struct EditRequest: Equatable {
+    public var name: String
+    public var strengths: [Double]
+    public var isSweep: Bool
+
+    /// `smile:1.5`, `ganspace:46:4:5:-20` (the last field is the strength).
+    public static func parse(_ text: String) throws -> EditRequest {
+        guard let colon = text.lastIndex(of: ":"), let s = Double(text[text.index(after: colon)...]), s.isFinite else {
+            throw ModelError("invalid --edit '\(text)': expected NAME:STRENGTH, e.g. smile:1.5")
+        }
+        let name = String(text[..<colon])
+        guard !name.isEmpty else { throw ModelError("invalid --edit '\(text)': empty name") }
+        return EditRequest(name: name, strengths: [s], isSweep: false)
+    }
+
+    /// `age:-3:3:7` → 7 strengths from −3 to 3.
+    public static func parseSweep(_ text: String) throws -> EditRequest {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 4, let lo = Double(parts[parts.count - 3]), let hi = Double(parts[parts.count - 2]),
+              let steps = Int(parts[parts.count - 1]), steps >= 2, steps <= 64, lo.isFinite, hi.isFinite else {
+            throw ModelError("invalid --sweep '\(text)': expected NAME:MIN:MAX:STEPS with 2 ≤ STEPS ≤ 64")
+        }
+        let name = parts.dropLast(3).joined(separator: ":")
+        let values = (0..<steps).map { lo + (hi - lo) * Double($0) / Double(steps - 1) }
+        return EditRequest(name: name, strengths: values, isSweep: true)
+    }
+}
+
+/// How images are inverted before editing.
+public enum InversionMethod: String, CaseIterable, Sendable {
+    /// Both streams (the model's main GradStyle network).
+    case gradstyle
+    /// The low-bit baseline: the e4e code alone, no residuals.
+    case e4e
+    /// The one-shot baseline network stored in the same model file (stage 64², full attention).
+    case singleStage = "single-stage"
+}
+
+/// `gradstyle edit`: invert each image, apply every requested edit through the Editing Stream, write the results,
+/// optional sweep strips, and optional side-by-side sheets with an HTML index.
+public struct EditJob {
+    public var model: GradStyleModel
+    public var method: InversionMethod = .gradstyle
+    public var input: InputImages
+    public var out: URL
+    public var edits: [EditRequest]
+    public var directions: DirectionLibrary
+    public var sheet = false
+    public var batch = 4
+    public var quiet = false
+    public var noise: NoiseMode = .const
+
+    public init(model: GradStyleModel, input: InputImages, out: URL, edits: [EditRequest], directions: DirectionLibrary) {
+        self.model = model
+        self.input = input
+        self.out = out
+        self.edits = edits
+        self.directions = directions
+    }
+
+    public struct Result {
+        public var images = 0
+        public var written: [URL] = []
+        public var notes: [String] = []
+    }
+
+    /// Output image for a code, through the method's stream.
+    func render(_ rec: Reconstruction, latent: Tensor) -> Tensor {
+        switch method {
+        case .e4e: return model.generator.synthesis(latent, noise: noise)
+        case .gradstyle, .singleStage: return model.edit(rec, editedLatent: latent, noise: noise).image
+        }
+    }
+
+    static func strengthLabel(_ s: Double) -> String {
+        s == s.rounded() ? String(format: "%+.0f", s) : String(format: "%+.2f", s)
+    }
+
+    public func run() throws -> Result {
+        guard !edits.isEmpty else { throw ModelError("nothing to do: give at least one --edit or --sweep") }
+        // Resolve every edit before any work, so a typo fails fast and writes nothing.
+        let resolved = try edits.map { ($0, try directions.edit(named: $0.name)) }
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        var result = Result()
+        let size = model.encoder.inputSize
+        let device = model.generator.input.input.device
+        let progress = ProgressReporter("edit", total: input.count, unit: "img", quiet: quiet)
+        var sheets: [(stem: String, file: String, labels: [String])] = []
+        for start in stride(from: 0, to: input.count, by: batch) {
+            let range = start..<Swift.min(start + batch, input.count)
+            let x = try input.batch(range, size: size, device: device, notes: &result.notes)
+            try withTorchErrors {
+                try withInferenceMode {
+                    let rec = model.reconstruct(x, noise: noise, useResiduals: method != .e4e)
+                    let inversion = rec.image
+                    var columns: [(label: String, images: Tensor)] = [("source", x), ("inversion", inversion)]
+                    var strips: [(name: String, images: [Tensor], labels: [String])] = []
+                    for (request, edit) in resolved {
+                        var frames: [Tensor] = []
+                        for s in request.strengths {
+                            let y = render(rec, latent: edit.apply(rec.latent, strength: s))
+                            frames.append(y)
+                            if !request.isSweep { columns.append(("\(request.name) \(EditJob.strengthLabel(s))", y)) }
+                        }
+                        if request.isSweep {
+                            strips.append((request.name, frames, request.strengths.map { EditJob.strengthLabel($0) }))
+                        }
+                    }
+                    for (j, i) in range.enumerated() {
+                        let stem = input.stems[i]
+                        let inversionURL = out.appendingPathComponent("\(stem)_inversion.png")
+                        try write(inversion, index: j, to: inversionURL, size: size)
+                        result.written.append(inversionURL)
+                        for (label, images) in columns.dropFirst(2) {
+                            let url = out.appendingPathComponent("\(stem)_\(label.replacingOccurrences(of: " ", with: "_")).png")
+                            try write(images, index: j, to: url, size: size)
+                            result.written.append(url)
+                        }
+                        for strip in strips {
+                            let tiles = try strip.images.map { try tile($0, index: j, size: size) }
+                            let grid = try ImageGrid(rows: 1, columns: tiles.count, columnLabels: strip.labels).render(tiles)
+                            let url = out.appendingPathComponent("\(stem)_sweep_\(strip.name.replacingOccurrences(of: ":", with: "_")).png")
+                            try ImageFile.write(grid, to: url)
+                            result.written.append(url)
+                        }
+                        if sheet {
+                            let tiles = try columns.map { try tile($0.images, index: j, size: size) }
+                            let labels = columns.map(\.label)
+                            let grid = try ImageGrid(rows: 1, columns: tiles.count, columnLabels: labels).render(tiles)
+                            let file = "\(stem)_sheet.png"
+                            try ImageFile.write(grid, to: out.appendingPathComponent(file))
+                            result.written.append(out.appendingPathComponent(file))
+                            sheets.append((stem, file, labels))
+                        }
+                    }
+                }
+            }
+            result.images += range.count
+            progress.advance(by: range.count)
+        }
+        progress.finish()
+        if sheet {
+            let url = out.appendingPathComponent("index.html")
+            try AtomicFile.write(Data(EditJob.html(sheets.map { ($0.stem, $0.file) }, method: method, edits: edits).utf8), to: url)
+            result.written.append(url)
+        }
+        return result
+    }
+
+    /// One image of a batch, resized to `size` (outputs of a larger generator are shown at the input size).
+    func tile(_ batch: Tensor, index: Int, size: Int) throws -> RasterImage {
+        var t = batch.narrow(dim: 0, start: index, length: 1)
+        if t.size(2) != size { t = Functional.interpolate(t, size: (size, size), mode: .area) }
+        return try ImageTensors.rasterImages(t)[0]
+    }
+
+    func write(_ batch: Tensor, index: Int, to url: URL, size: Int) throws {
+        try ImageTensors.write(batch.narrow(dim: 0, start: index, length: 1), to: [url])
+    }
+
+    static func html(_ sheets: [(String, String)], method: InversionMethod, edits: [EditRequest]) -> String {
+        func escape(_ s: String) -> String {
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        }
+        let rows = sheets.map { "<h3>\(escape($0.0))</h3>\n<img src=\"\(escape($0.1))\" alt=\"\(escape($0.0))\">" }
+        return """
+        <!doctype html>
+        <html><head><meta charset="utf-8"><title>gradstyle edit</title>
+        <style>body{font-family:sans-serif;margin:2em} img{image-rendering:pixelated;max-width:100%}</style></head>
+        <body><h1>gradstyle edit — \(method.rawValue)</h1>
+        <p>Edits: \(escape(edits.map { $0.name }.joined(separator: ", "))). Each sheet: source | inversion | edits.</p>
+        \(rows.joined(separator: "\n"))
+        </body></html>
+        """
+    }
+}

@@ -1,0 +1,250 @@
+import Foundation
+import ImageIO
+import Models
+import NN
+import TensorIO
+import Torch
+
+/// Options of `gradstyle train gradstyle` (GRADSTYLE.md, self-supervised training), defaults as documented there.
+public struct GradStyleTrainingOptions: Codable, Equatable {
+    public var batch = 8
+    public var learningRate = 1e-4
+    /// "ranger" (default, as HFGI/e4e) or "adam".
+    public var optimizer = "ranger"
+    public var lambdaL2 = 1.0
+    public var lambdaLPIPS = 0.8
+    /// Identity loss weight (faces; 0 elsewhere).
+    public var lambdaID = 0.1
+    public var lambdaAlign = 0.1
+    public var misalign: MisalignKind = .warp
+    public var misalignStrength = 0.15
+    public var sampleEvery = 500
+    public var checkpointEvery = 500
+
+    public init() {}
+
+    public func validate() throws {
+        guard batch >= 1, learningRate > 0, ["ranger", "adam"].contains(optimizer), lambdaL2 >= 0, lambdaLPIPS >= 0,
+              lambdaID >= 0, lambdaAlign >= 0, misalignStrength >= 0, misalignStrength < 1, sampleEvery >= 1,
+              checkpointEvery >= 1 else {
+            throw ModelError("invalid GradStyle training options: \(self)")
+        }
+    }
+}
+
+/// The image losses and the networks behind them. LPIPS and identity are optional: without their weights the
+/// corresponding terms are left out (and the trainer says so).
+public struct ImageLosses {
+    /// Perceptual distance, N-vector, inputs in [-1, 1] at the training resolution.
+    public var perceptual: ((Tensor, Tensor) -> Tensor)?
+    /// Identity loss 1 − cos(ArcFace(a), ArcFace(b)), N-vector.
+    public var identity: ((Tensor, Tensor) -> Tensor)?
+
+    public init(perceptual: ((Tensor, Tensor) -> Tensor)? = nil, identity: ((Tensor, Tensor) -> Tensor)? = nil) {
+        self.perceptual = perceptual
+        self.identity = identity
+    }
+
+    /// λ_l2·L2 + λ_lpips·LPIPS + λ_id·ID, and the parts for logging.
+    func callAsFunction(_ y: Tensor, _ x: Tensor, _ o: GradStyleTrainingOptions) -> (Tensor, [String: Double]) {
+        let l2 = (y - x).square().mean()
+        var total = l2 * o.lambdaL2
+        var parts = ["l2": l2.item()]
+        if let perceptual, o.lambdaLPIPS > 0 {
+            let p = perceptual(y, x).mean()
+            total = total + p * o.lambdaLPIPS
+            parts["lpips"] = p.item()
+        }
+        if let identity, o.lambdaID > 0 {
+            let i = identity(y, x).mean()
+            total = total + i * o.lambdaID
+            parts["id"] = i.item()
+        }
+        return (total, parts)
+    }
+}
+
+/// Self-supervised training of both streams (GRADSTYLE.md): reconstruction losses on ŷ_rec; a random warp of the
+/// input plays the edit (its own code is the edited code, its image the ground truth), the Editing Stream aligns the
+/// unwarped residuals to it and is trained on the warped image, and the aligner loss pulls each aligned residual to
+/// the residual the Reconstruction Stream computes for the warped image (detached). One optimiser for both streams.
+public final class GradStyleTrainer {
+    public let model: GradStyleModel
+    public let options: GradStyleTrainingOptions
+    public let losses: ImageLosses
+    let optimizer: Optimizer
+    let data: BatchSource
+    public private(set) var step = 0
+    public var quiet = false
+    public private(set) var history: [[String: Double]] = []
+    /// Fixed images for progress sheets.
+    public private(set) var sampleImages: Tensor?
+
+    public init(model: GradStyleModel, data: BatchSource, options: GradStyleTrainingOptions, losses: ImageLosses) throws {
+        try options.validate()
+        guard data.resolution == model.encoder.inputSize else {
+            throw ModelError("data resolution \(data.resolution) does not match the encoder input size \(model.encoder.inputSize)")
+        }
+        self.model = model
+        self.options = options
+        self.losses = losses
+        self.data = data
+        model.encoder.eval().freeze()
+        model.generator.eval().freeze()
+        model.network.train().unfreeze()
+        let params = model.network.parameters()
+        optimizer = options.optimizer == "adam"
+            ? Adam(params, learningRate: options.learningRate)
+            : Ranger(params, learningRate: options.learningRate)
+    }
+
+    /// Generator output at the training resolution (area down-sampling, as the references' face_pool).
+    func toTrainingSize(_ y: Tensor) -> Tensor {
+        let s = data.resolution
+        return y.size(2) == s ? y : Functional.interpolate(y, size: (s, s), mode: .area)
+    }
+
+    public func trainStep() throws -> [String: Double] {
+        let x = try data.nextBatch(options.batch).to(.float32, device: model.generator.input.input.device)
+        if sampleImages == nil { sampleImages = x.narrow(dim: 0, start: 0, length: Swift.min(4, x.size(0))) }
+        var log: [String: Double] = [:]
+
+        let rec = model.reconstruct(x, noise: .const)
+        let (recLoss, recParts) = losses(toTrainingSize(rec.image), x, options)
+        var total = recLoss
+        for (k, v) in recParts { log["rec_\(k)"] = v }
+
+        switch options.misalign {
+        case .warp:
+            let warp = RandomWarp.random(count: x.size(0), strength: options.misalignStrength)
+            let xt = warp.apply(x)
+            let (wt, pyramidT) = withNoGrad { model.encode(xt) }
+            let edited = model.edit(rec, editedLatent: wt, noise: .const)
+            let (ediLoss, ediParts) = losses(toTrainingSize(edited.image), xt, options)
+            total = total + ediLoss
+            for (k, v) in ediParts { log["edi_\(k)"] = v }
+            if options.lambdaAlign > 0 {
+                let targets = withNoGrad { model.reconstruct(latent: wt, pyramid: pyramidT, noise: .const).residuals }
+                let align = alignerLoss(edited.alignedResiduals, targets)
+                total = total + align * options.lambdaAlign
+                log["align"] = align.item()
+            }
+        case .featureWarp:
+            let warp = RandomWarp.random(count: x.size(0), strength: options.misalignStrength)
+            let warped = rec.residuals.map { warp.apply($0) }
+            let warpedFeatures = rec.features.map { warp.apply($0) }
+            let edited = model.edit(residuals: warped, reconstructionFeatures: warpedFeatures, editedLatent: rec.latent)
+            let (ediLoss, ediParts) = losses(toTrainingSize(edited.image), x, options)
+            total = total + ediLoss
+            for (k, v) in ediParts { log["edi_\(k)"] = v }
+            if options.lambdaAlign > 0 {
+                let align = alignerLoss(edited.alignedResiduals, rec.residuals.map { $0.detach() })
+                total = total + align * options.lambdaAlign
+                log["align"] = align.item()
+            }
+        case .none:
+            break
+        }
+
+        model.network.zeroGrad()
+        total.backward()
+        optimizer.step()
+        log["loss"] = total.item()
+        step += 1
+        history.append(log)
+        return log
+    }
+
+    /// Σ_m mean |F'_m − F̃_m|.
+    func alignerLoss(_ aligned: [Tensor], _ targets: [Tensor]) -> Tensor {
+        zip(aligned, targets).map { ($0 - $1.detach()).abs().mean() }.reduce(Tensor.zeros([], device: aligned[0].device), +)
+    }
+
+    // MARK: - Checkpoints
+
+    public static let checkpointName = "checkpoint.safetensors"
+
+    public func checkpoint() throws -> TrainingCheckpoint {
+        var c = TrainingCheckpoint()
+        c.store(model.network, as: "gradstyle")
+        c.store(optimizer, as: "optim")
+        c.storeRNG()
+        c.store(position: data.position, as: "data")
+        if let s = sampleImages { c.tensors["sample_images"] = s }
+        c.metadata["kind"] = "gradstyle.train.gradstyle"
+        c.metadata["step"] = String(step)
+        c.metadata[GradStyleCheckpoint.configKey] = String(decoding: try JSONEncoder().encode(model.network.config), as: UTF8.self)
+        c.metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        return c
+    }
+
+    public func restore(_ c: TrainingCheckpoint, path: String) throws {
+        guard c.metadata["kind"] == "gradstyle.train.gradstyle" else {
+            throw TensorIOError(path: path, "not a GradStyle training checkpoint")
+        }
+        do {
+            if let json = c.metadata[GradStyleCheckpoint.configKey] {
+                let stored = try JSONDecoder().decode(GradStyleConfig.self, from: Data(json.utf8))
+                guard stored == model.network.config else {
+                    throw ModelError("the checkpoint's GradStyle configuration differs from the requested one")
+                }
+            }
+            try c.restore(model.network, from: "gradstyle")
+            try c.restore(optimizer, from: "optim")
+            try data.restore(position: c.position("data"))
+            sampleImages = c.tensors["sample_images"]
+            step = Int(c.metadata["step"] ?? "") ?? 0
+            try c.restoreRNG()
+        } catch let e as TensorIOError {
+            throw e
+        } catch {
+            throw TensorIOError(path: path, "cannot resume: \(error)")
+        }
+    }
+
+    /// Source | e4e | GradStyle reconstruction | a warped "edit" through the Editing Stream, one row per sample.
+    public func sheet() throws -> RasterImage {
+        guard let x = sampleImages else { throw ModelError("no samples yet") }
+        let rows = withNoGrad { () -> [Tensor] in
+            let e4e = toTrainingSize(model.reconstruct(x, useResiduals: false).image)
+            let rec = model.reconstruct(x)
+            let shifted = RandomWarp(matrices: Tensor([1, 0, 0.2, 0, 1, 0, 0, 0, 1] as [Double], shape: [1, 3, 3])
+                .expand([x.size(0), 3, 3]).contiguous())
+            let (wt, _) = model.encode(shifted.apply(x))
+            let edited = toTrainingSize(model.edit(rec, editedLatent: wt).image)
+            return [x, e4e, toTrainingSize(rec.image), edited]
+        }
+        let n = x.size(0)
+        var tiles: [RasterImage] = []
+        let columns = try rows.map { try ImageTensors.rasterImages($0) }
+        for i in 0..<n { for c in columns { tiles.append(c[i]) } }
+        return try ImageGrid(rows: n, columns: 4, columnLabels: ["source", "e4e", "gradstyle", "shift edit"]).render(tiles)
+    }
+
+    /// Trains until `untilStep`, writing sheets and checkpoints into `outDirectory`.
+    public func train(untilStep: Int, outDirectory: URL, onCheckpoint: ((GradStyleTrainer) throws -> Void)? = nil) throws {
+        try FileManager.default.createDirectory(at: outDirectory.appendingPathComponent("samples"), withIntermediateDirectories: true)
+        let progress = ProgressReporter("train gradstyle", total: Swift.max(untilStep - step, 0), unit: "step", quiet: quiet)
+        while step < untilStep {
+            let log = try trainStep()
+            let status = log.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: " ")
+            progress.advance(status: "step \(step) " + status)
+            if step % options.sampleEvery == 0 || step == untilStep {
+                try ImageFile.write(try sheet(), to: outDirectory.appendingPathComponent(String(format: "samples/%06d.png", step)))
+            }
+            if step % options.checkpointEvery == 0 || step == untilStep {
+                try checkpoint().write(to: outDirectory.appendingPathComponent(GradStyleTrainer.checkpointName))
+                try onCheckpoint?(self)
+            }
+        }
+        progress.finish()
+    }
+
+    @discardableResult
+    public func resumeIfPossible(_ outDirectory: URL) throws -> Bool {
+        let url = outDirectory.appendingPathComponent(GradStyleTrainer.checkpointName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return false }
+        try restore(try TrainingCheckpoint.read(url, device: model.generator.input.input.device), path: url.path)
+        return true
+    }
+}
