@@ -7,22 +7,10 @@ struct NotAvailableYet: Error, CustomStringConvertible {
     var description: String { "'gradstyle \(verb)' is not available yet (it arrives with the \(issue) work)" }
 }
 
-struct InvertCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "invert", abstract: "Invert real images (e4e or GradStyle).")
-    @OptionGroup var global: GlobalOptions
-    func run() throws { throw NotAvailableYet(verb: "invert", issue: "encoder and GradStyle") }
-}
-
 struct EditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "edit", abstract: "Edit real images along latent directions.")
     @OptionGroup var global: GlobalOptions
     func run() throws { throw NotAvailableYet(verb: "edit", issue: "GradStyle") }
-}
-
-struct TrainStyleGAN2Command: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stylegan2", abstract: "Train a StyleGAN2 generator on an image folder.")
-    @OptionGroup var global: GlobalOptions
-    func run() throws { throw NotAvailableYet(verb: "train stylegan2", issue: "StyleGAN2 trainer") }
 }
 
 struct TrainEncoderCommand: ParsableCommand {
@@ -35,12 +23,6 @@ struct TrainGradStyleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gradstyle", abstract: "Train GradStyle's streams.")
     @OptionGroup var global: GlobalOptions
     func run() throws { throw NotAvailableYet(verb: "train gradstyle", issue: "GradStyle") }
-}
-
-struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Measure reconstructions and edits.")
-    @OptionGroup var global: GlobalOptions
-    func run() throws { throw NotAvailableYet(verb: "eval", issue: "metrics") }
 }
 
 struct DemoCommand: ParsableCommand {

@@ -103,30 +103,7 @@ public enum EncoderCheckpoint {
             guard s.count == rank else { throw ModelError("'\(key)' has shape \(s), expected \(rank) dimensions") }
             return s
         }
-        let stem = try shape("input_layer.0.weight", rank: 4)
-        // Stages start where the unit width changes (and at unit 0); strides are not stored, they follow get_block.
-        var widths: [Int] = [], units: [Int] = []
-        var count = 0
-        while let w = t["body.\(count).res_layer.1.weight"] {
-            guard w.rank == 4 else { throw ModelError("'body.\(count).res_layer.1.weight' has shape \(w.shape)") }
-            if widths.last != w.size(0) {
-                widths.append(w.size(0))
-                units.append(0)
-            }
-            units[units.count - 1] += 1
-            count += 1
-        }
-        guard widths.count == 4 else {
-            throw ModelError("cannot read the backbone stages: found widths \(widths) (expected 4 stages of increasing width)")
-        }
-        var mode = IRBackboneConfig.UnitKind.ir
-        var reduction = 16
-        if let fc1 = t["body.0.res_layer.5.fc1.weight"] {
-            mode = .irSE
-            reduction = Swift.max(1, widths[0] / Swift.max(1, fc1.size(0)))
-        }
-        let backbone = IRBackboneConfig(units: units, widths: widths, mode: mode, seReduction: reduction,
-                                        inputChannels: stem[1])
+        let backbone = try IRBackbone.inferConfig(t)
         var styleCount = 0
         var convCounts: [Int] = []
         while t["styles.\(styleCount).linear.weight"] != nil {

@@ -29,4 +29,37 @@ public enum IRBackbone {
         }
         return out
     }
+
+    /// The backbone that fits `input_layer.*` / `body.*` tensors. Stages start where the unit width changes (and at
+    /// unit 0), so the stage widths must increase, as they do in every reference table; strides are not stored,
+    /// they follow get_block (2 in each stage's first unit).
+    public static func inferConfig(_ t: [String: Tensor]) throws -> IRBackboneConfig {
+        guard let stem = t["input_layer.0.weight"], stem.rank == 4 else {
+            throw ModelError("missing 'input_layer.0.weight' (or not a 4-D conv weight)")
+        }
+        var widths: [Int] = [], units: [Int] = []
+        var count = 0
+        while let w = t["body.\(count).res_layer.1.weight"] {
+            guard w.rank == 4 else { throw ModelError("'body.\(count).res_layer.1.weight' has shape \(w.shape)") }
+            if widths.last != w.size(0) {
+                widths.append(w.size(0))
+                units.append(0)
+            }
+            units[units.count - 1] += 1
+            count += 1
+        }
+        guard widths.count == 4 else {
+            throw ModelError("cannot read the backbone stages: found widths \(widths) (expected 4 stages of increasing width)")
+        }
+        var mode = IRBackboneConfig.UnitKind.ir
+        var reduction = 16
+        if let fc1 = t["body.0.res_layer.5.fc1.weight"] {
+            mode = .irSE
+            reduction = Swift.max(1, widths[0] / Swift.max(1, fc1.size(0)))
+        }
+        let config = IRBackboneConfig(units: units, widths: widths, mode: mode, seReduction: reduction,
+                                      inputChannels: stem.size(1))
+        try config.validate()
+        return config
+    }
 }

@@ -11,8 +11,8 @@ import Torch
 /// to 299×299 bilinearly (align_corners=False, no antialiasing) — pytorch-fid resizes [0, 1] images and then maps
 /// them to [-1, 1]; both steps are linear, so resizing the [-1, 1] image is the same.
 ///
-/// Constructed directly, the weights are random (PyTorch's default initialisation): tests and the synthetic domain
-/// use that, and `hasPretrainedWeights` is false — FID/KID from random weights are only comparable among
+/// Constructed directly, the weights are random (He-normal convolutions, identity batch norm, from libtorch's seeded
+/// generator): tests and the synthetic domain use that, and `hasPretrainedWeights` is false — FID/KID from random weights are only comparable among
 /// themselves. Always in evaluation mode with frozen parameters.
 public final class FIDInceptionV3: Module {
     public static let inputSize = 299
@@ -58,6 +58,14 @@ public final class FIDInceptionV3: Module {
         registerModule("Mixed_7a", Mixed_7a)
         registerModule("Mixed_7b", Mixed_7b)
         registerModule("Mixed_7c", Mixed_7c)
+        // PyTorch's default initialisation shrinks the signal ~2.5× per layer, so random features would be ~0 after
+        // the 47 layers; He initialisation keeps them O(1), which makes random-weight FID/KID informative.
+        withNoGrad {
+            for (name, p) in namedParameters() where name.hasSuffix(".conv.weight") {
+                let fanIn = p.size(1) * p.size(2) * p.size(3)
+                p.normal_(mean: 0, std: (2.0 / Double(fanIn)).squareRoot())
+            }
+        }
         freeze()
         train(false)
     }

@@ -30,12 +30,18 @@ func minimumSide(_ layers: [any Layer], through last: Int) -> Int {
     func output(_ side: Int) -> Int {
         var s = side
         for layer in layers.prefix(last + 1) {
+            let span: Int, stride: Int
             if let c = layer as? Conv2d {
-                s = (s + 2 * c.padding.0 - c.dilation.0 * (c.kernelSize.0 - 1) - 1) / c.stride.0 + 1
+                span = s + 2 * c.padding.0 - c.dilation.0 * (c.kernelSize.0 - 1) - 1
+                stride = c.stride.0
             } else if let p = layer as? MaxPool2d {
-                s = (s + 2 * p.padding.0 - p.dilation.0 * (p.kernelSize.0 - 1) - 1) / p.stride.0 + 1
+                span = s + 2 * p.padding.0 - p.dilation.0 * (p.kernelSize.0 - 1) - 1
+                stride = p.stride.0
+            } else {
+                continue
             }
-            if s < 1 { return 0 }
+            if span < 0 { return 0 }
+            s = span / stride + 1
         }
         return s
     }

@@ -29,7 +29,9 @@ public enum StudentT {
     static func regularizedIncompleteBeta(_ x: Double, a: Double, b: Double) -> Double {
         if x <= 0 { return 0 }
         if x >= 1 { return 1 }
-        let logFront = lgamma(a + b) - lgamma(a) - lgamma(b) + a * Foundation.log(x) + b * Foundation.log(1 - x)
+        let logBeta: Double = lgamma(a) + lgamma(b) - lgamma(a + b)
+        let logPowers: Double = a * Foundation.log(x) + b * Foundation.log(1 - x)
+        let logFront = logPowers - logBeta
         // The continued fraction converges fast for x < (a + 1) / (a + b + 2); use the symmetry otherwise.
         if x < (a + 1) / (a + b + 2) {
             return Foundation.exp(logFront) * betaContinuedFraction(x, a: a, b: b) / a

@@ -6,8 +6,8 @@ public protocol BatchSource: AnyObject {
     /// The next `count` images (reshuffling through libtorch's seeded generator at epoch boundaries).
     func nextBatch(_ count: Int) throws -> Tensor
     /// The position (epoch, index, permutation …) as named integers.
-    var position: [String: [Int64]] { get }
-    func restore(position: [String: [Int64]]) throws
+    var resumePosition: [String: [Int64]] { get }
+    func restore(resumePosition position: [String: [Int64]]) throws
     /// The square resolution of the images.
     var resolution: Int { get }
     /// Number of images.
@@ -44,9 +44,9 @@ public final class TensorBatchSource: BatchSource {
         return images.indexSelect(dim: 0, index: Tensor(picked))
     }
 
-    public var position: [String: [Int64]] { ["order": order, "index": [Int64(index)], "epoch": [epoch]] }
+    public var resumePosition: [String: [Int64]] { ["order": order, "index": [Int64(index)], "epoch": [epoch]] }
 
-    public func restore(position: [String: [Int64]]) throws {
+    public func restore(resumePosition position: [String: [Int64]]) throws {
         guard let o = position["order"], let i = position["index"]?.first, let e = position["epoch"]?.first,
               o.allSatisfy({ $0 >= 0 && $0 < Int64(count) }), i >= 0, i <= Int64(o.count) else {
             throw TorchError("batch source position does not match this data (\(count) images)")

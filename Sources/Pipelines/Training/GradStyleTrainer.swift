@@ -169,7 +169,7 @@ public final class GradStyleTrainer {
         c.store(model.network, as: "gradstyle")
         c.store(optimizer, as: "optim")
         c.storeRNG()
-        c.store(position: data.position, as: "data")
+        c.store(position: data.resumePosition, as: "data")
         if let s = sampleImages { c.tensors["sample_images"] = s }
         c.metadata["kind"] = "gradstyle.train.gradstyle"
         c.metadata["step"] = String(step)
@@ -191,7 +191,7 @@ public final class GradStyleTrainer {
             }
             try c.restore(model.network, from: "gradstyle")
             try c.restore(optimizer, from: "optim")
-            try data.restore(position: c.position("data"))
+            try data.restore(resumePosition: c.position("data"))
             sampleImages = c.tensors["sample_images"]
             step = Int(c.metadata["step"] ?? "") ?? 0
             try c.restoreRNG()

@@ -181,7 +181,7 @@ public final class StyleGAN2Trainer {
         c.store(gOptim, as: "g_optim")
         c.store(dOptim, as: "d_optim")
         c.storeRNG()
-        c.store(position: data.position, as: "data")
+        c.store(position: data.resumePosition, as: "data")
         c.tensors["sample_z"] = sampleZ
         c.metadata["kind"] = "gradstyle.train.stylegan2"
         c.metadata["step"] = String(step)
@@ -208,7 +208,7 @@ public final class StyleGAN2Trainer {
             try c.restore(generatorEMA, from: "g_ema")
             try c.restore(gOptim, from: "g_optim")
             try c.restore(dOptim, from: "d_optim")
-            try data.restore(position: c.position("data"))
+            try data.restore(resumePosition: c.position("data"))
             if let z = c.tensors["sample_z"] { sampleZ = z.to(device: device) }
             step = Int(c.metadata["step"] ?? "") ?? 0
             meanPathLength = Double(c.metadata["mean_path_length"] ?? "") ?? 0

@@ -1,0 +1,58 @@
+import Foundation
+import ImageIO
+import TensorIO
+import Torch
+
+/// File handling shared by the evaluation jobs: reading images with one-line errors, checking destinations before
+/// any work, and writing several outputs so that a failure leaves none of them half-done.
+enum EvalOutput {
+    /// An image as a 1×3×H×W tensor in [-1, 1]; errors name the file by its full path.
+    static func readImage(_ url: URL) throws -> Tensor {
+        do {
+            return try ImageTensors.read(url)
+        } catch let error as ImageIOError {
+            throw DatasetError("\(url.path): \(error.detail)")
+        }
+    }
+
+    /// Destinations must be distinct files in existing folders.
+    static func checkDestinations(_ urls: [URL]) throws {
+        var seen = Set<String>()
+        for url in urls {
+            let path = url.standardizedFileURL.path
+            guard seen.insert(path).inserted else { throw DatasetError("\(url.path): given twice as an output file") }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw DatasetError("\(url.path): is a folder, expected an output file name")
+            }
+            let parent = url.deletingLastPathComponent().path
+            guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw DatasetError("\(url.path): the folder \(parent) does not exist")
+            }
+        }
+    }
+
+    /// Writes each file atomically; if one fails, the files this call already created are removed again.
+    static func writeAll(_ outputs: [(Data, URL)]) throws -> [URL] {
+        var created: [URL] = []
+        do {
+            for (data, url) in outputs {
+                let existed = FileManager.default.fileExists(atPath: url.path)
+                try AtomicFile.write(data, to: url)
+                if !existed { created.append(url) }
+            }
+        } catch {
+            for url in created { try? FileManager.default.removeItem(at: url) }
+            throw error
+        }
+        return outputs.map(\.1)
+    }
+
+    /// A short list of names for a one-line note.
+    static func list(_ urls: [URL], limit: Int = 5) -> String { list(urls.map(\.lastPathComponent), limit: limit) }
+
+    static func list(_ names: [String], limit: Int = 5) -> String {
+        let shown = names.prefix(limit).joined(separator: ", ")
+        return names.count > limit ? shown + ", … (\(names.count - limit) more)" : shown
+    }
+}

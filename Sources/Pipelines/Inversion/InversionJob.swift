@@ -1,0 +1,141 @@
+import Foundation
+import ImageIO
+import Models
+import TensorIO
+import Torch
+
+/// `gradstyle invert`: real images → W+ latents → reconstructions, with the e4e baseline (an encoder and its
+/// generator; pSp models run the same way).
+///
+/// Inputs are one image or every PNG/JPEG of a folder (`InputImages`: sorted, not recursive; non-square images are
+/// center-cropped, other sizes resized to the encoder's input with antialiased bilinear filtering — each said in a
+/// note). Latents are the encoder's codes plus the model's latent_avg, as pSp/e4e's inference adds it.
+/// Reconstructions are synthesised with the generator's constant noise (e4e's `randomize_noise=False`) and written
+/// at the generator's native resolution (as e4e's inference script saves them) unless `outputSize` asks for
+/// another: down-scaling is area averaging (pSp's `face_pool`, AdaptiveAvgPool2d), up-scaling bilinear.
+///
+/// Outputs, in `out`: `<stem>.png` per image, and with `saveLatents` `latents.npy` (N × n_latent × style_dim
+/// float32, in input order) plus `latents.txt` (the input file names in that order). Everything is written to a
+/// staging folder inside `out` and moved into place only when every image succeeded, so a bad input (missing file,
+/// not an image, corrupt data) or a bad checkpoint leaves no partial outputs.
+public struct InversionJob {
+    public enum Method: String, CaseIterable, Sendable {
+        case e4e
+        case gradstyle
+        case singleStage = "single-stage"
+    }
+
+    public var method: Method = .e4e
+    public var modelURL: URL
+    /// A file or a folder of images.
+    public var input: URL
+    public var out: URL
+    public var saveLatents = false
+    public var batch = 8
+    /// Square size of the written reconstructions; nil keeps the generator's resolution.
+    public var outputSize: Int?
+    /// pSp or e4e, for `.pt` files that do not say (no `opts.encoder_type`).
+    public var encoderType: EncoderType?
+    public var device: Device = .cpu
+    public var quiet = false
+    /// Where progress lines go (standard error when nil).
+    public var progressOutput: ((String) -> Void)?
+
+    public init(modelURL: URL, input: URL, out: URL) {
+        self.modelURL = modelURL
+        self.input = input
+        self.out = out
+    }
+
+    public struct Result {
+        public let count: Int
+        /// Side of the written reconstructions.
+        public let resolution: Int
+        public let written: [URL]
+        public let notes: [String]
+    }
+
+    public func run() throws -> Result {
+        guard method == .e4e else {
+            throw ModelError("--method \(method.rawValue) is not available yet (it arrives with the GradStyle streams); use --method e4e")
+        }
+        guard batch >= 1 else { throw ModelError("--batch must be at least 1, got \(batch)") }
+        if let outputSize, !(1...8192).contains(outputSize) {
+            throw ModelError("--output-size must be between 1 and 8192, got \(outputSize)")
+        }
+        // Cheap checks of every input before the (possibly large) model is read.
+        let images = try InputImages(input)
+        for url in images.files { try InversionJob.checkImageHeader(url) }
+        let names = InversionJob.outputNames(images.files)
+
+        let model = try InversionModel.load(modelURL, device: device, encoderType: encoderType).eval()
+        var notes = model.notes
+        let size = model.inputSize
+        let resolution = outputSize ?? model.generator.size
+
+        let staging = try StagingFolder(in: out)
+        do {
+            let progress = ProgressReporter("invert", total: images.count, unit: "img", quiet: quiet,
+                                            output: progressOutput)
+            var latents: [Tensor] = []
+            var imageNotes: [String] = []
+            for start in stride(from: 0, to: images.count, by: batch) {
+                let range = start..<Swift.min(start + batch, images.count)
+                let x = try images.batch(range, size: size, device: device, notes: &imageNotes)
+                let (w, y) = try withTorchErrors {
+                    try withInferenceMode { () throws -> (Tensor, Tensor) in
+                        let (w, y) = model.invert(x)
+                        return (w.to(device: .cpu), InversionJob.resize(y, to: resolution).to(device: .cpu))
+                    }
+                }
+                try ImageTensors.write(y, to: range.map { staging.url(for: names[$0] + ".png") })
+                if saveLatents { latents.append(w) }
+                progress.advance(by: range.count)
+            }
+            progress.finish()
+            notes += InversionJob.summarise(imageNotes)
+            if saveLatents {
+                try NPY.write(Tensor.cat(latents, dim: 0).contiguous().hostTensor(as: .float32),
+                              to: staging.url(for: "latents.npy"))
+                let list = images.files.map(\.lastPathComponent).joined(separator: "\n") + "\n"
+                try AtomicFile.write(Data(list.utf8), to: staging.url(for: "latents.txt"))
+            }
+            let written = try staging.commit()
+            return Result(count: images.count, resolution: resolution, written: written, notes: notes)
+        } catch {
+            staging.discard()
+            throw error
+        }
+    }
+
+    /// Fails with "FILE: not a PNG or JPEG image" (or the read error) without decoding the image.
+    static func checkImageHeader(_ url: URL) throws {
+        let head = try CheckpointFile.readHeadBytes(url, count: 16)
+        guard ImageFormat.detect(Data(head)) != nil else {
+            throw ImageIOError(head.isEmpty ? .emptyFile : .notAnImage, path: url.path,
+                               head.isEmpty ? "empty file" : "not a PNG or JPEG image")
+        }
+    }
+
+    /// File stems, with the extension kept where two inputs share a stem (a.png, a.jpg → a_png, a_jpg).
+    static func outputNames(_ files: [URL]) -> [String] {
+        let stems = files.map { $0.deletingPathExtension().lastPathComponent }
+        var counts: [String: Int] = [:]
+        for s in stems { counts[s, default: 0] += 1 }
+        return zip(files, stems).map { url, stem in
+            counts[stem]! > 1 ? stem + "_" + url.pathExtension.lowercased() : stem
+        }
+    }
+
+    /// Reconstructions at `size`: area averaging down (pSp's face_pool), bilinear up.
+    static func resize(_ y: Tensor, to size: Int) -> Tensor {
+        let s = y.size(2)
+        if s == size { return y }
+        return Functional.interpolate(y, size: (size, size), mode: s > size ? .area : .bilinear)
+    }
+
+    /// Per-image notes, at most a few of them verbatim.
+    static func summarise(_ notes: [String], shown: Int = 3) -> [String] {
+        notes.count <= shown ? notes : Array(notes.prefix(shown)) + ["… and \(notes.count - shown) more such notes"]
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Models
+import Pipelines
+
+struct InvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invert",
+        abstract: "Invert real images: W+ latents and reconstructions (e4e baseline; GradStyle later).",
+        discussion: """
+        --model takes an e4e / pSp / HFGI checkpoint (.pt) or our inversion-model .safetensors (encoder, generator \
+        and latent_avg in one file). Images are center-cropped to a square and resized to the encoder's input size \
+        when needed (a note says so). Reconstructions are written at the generator's resolution unless \
+        --output-size says otherwise; nothing is written unless every image succeeded.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Inversion method: e4e (encoder only). gradstyle and single-stage are not available yet.")
+    var method: String = "e4e"
+
+    @Option(help: "Inversion model: pSp/e4e/HFGI .pt or our .safetensors.")
+    var model: String
+
+    @Option(help: "An image (PNG/JPEG) or a folder of them.")
+    var input: String
+
+    @Option(help: "Output folder for <name>.png reconstructions (and latents).")
+    var out: String
+
+    @Flag(help: "Also write latents.npy (N×n_latent×512 float32) and latents.txt (the input order).")
+    var saveLatents = false
+
+    @Option(help: "Images per forward pass.")
+    var batch: Int = 8
+
+    @Option(help: "Side of the written reconstructions (default: the generator's resolution).")
+    var outputSize: Int?
+
+    @Option(help: "psp or e4e, for .pt files without opts.encoder_type.")
+    var encoderType: String?
+
+    func validate() throws {
+        guard InversionJob.Method(rawValue: method) != nil else {
+            throw ValidationError("invalid --method '\(method)': expected e4e, gradstyle or single-stage")
+        }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        if let outputSize, outputSize < 1 { throw ValidationError("--output-size must be positive") }
+        if let encoderType, EncoderType(rawValue: encoderType) == nil {
+            throw ValidationError("invalid --encoder-type '\(encoderType)': expected psp or e4e")
+        }
+    }
+
+    func run() throws {
+        let device = try global.apply()
+        var job = InversionJob(modelURL: URL(fileURLWithPath: model), input: URL(fileURLWithPath: input),
+                               out: URL(fileURLWithPath: out))
+        job.method = InversionJob.Method(rawValue: method)!
+        job.saveLatents = saveLatents
+        job.batch = batch
+        job.outputSize = outputSize
+        job.encoderType = encoderType.flatMap { EncoderType(rawValue: $0) }
+        job.device = device
+        job.quiet = global.quiet
+        let result = try job.run()
+        for note in result.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        print("inverted \(result.count) image(s); reconstructions at \(result.resolution)²; wrote \(result.written.count) file(s) to \(out)")
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Models
+import Pipelines
+import Torch
+
+struct TrainStyleGAN2Command: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stylegan2",
+        abstract: "Train a StyleGAN2 generator on an image folder (checkpoints every N steps; --resume continues exactly).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Folder of PNG/JPEG images (searched recursively; resized and center-cropped).")
+    var data: String
+
+    @Option(help: "Square training resolution (power of two).")
+    var resolution: Int
+
+    @Option(help: "Output folder: checkpoint.safetensors, generator.safetensors (EMA), samples/.")
+    var out: String
+
+    @Option(help: "Train until this many steps (one step = one batch for D and G).")
+    var steps: Int?
+
+    @Option(help: "Or until this many thousand real images have been shown.")
+    var kimg: Double?
+
+    @Option(help: "Channel widths per resolution, e.g. 4:256,8:256,16:128,32:64,64:32 (default: rosinality's table × --channel-multiplier).")
+    var channels: String?
+
+    @Option(help: "Multiplier of the default channel table.")
+    var channelMultiplier: Int = 2
+
+    @Option(help: "Style (z and w) dimension.")
+    var styleDim: Int = 512
+
+    @Option(help: "Mapping network depth.")
+    var mappingLayers: Int = 8
+
+    @Option var batch: Int = 16
+    @Option(name: .customLong("lr")) var learningRate: Double = 0.002
+    @Option(help: "R1 weight γ.") var r1: Double = 10
+    @Option(help: "Path-length weight (0: off).") var pathRegularize: Double = 2
+    @Option(help: "Style-mixing probability.") var mixing: Double = 0.9
+    @Option(help: "EMA half-life in thousands of images.") var emaKimg: Double = 10
+    @Flag(help: "Disable random horizontal flips.") var noXflip = false
+    @Option var sampleEvery: Int = 500
+    @Option var checkpointEvery: Int = 500
+    @Flag(help: "Continue from OUT/checkpoint.safetensors.") var resume = false
+
+    func validate() throws {
+        guard steps != nil || kimg != nil else { throw ValidationError("give --steps or --kimg") }
+        guard resolution >= 4, resolution & (resolution - 1) == 0 else {
+            throw ValidationError("--resolution must be a power of two ≥ 4, got \(resolution)")
+        }
+    }
+
+    static func parseChannels(_ text: String) throws -> [Int: Int] {
+        var out: [Int: Int] = [:]
+        for part in text.split(separator: ",") {
+            let kv = part.split(separator: ":")
+            guard kv.count == 2, let r = Int(kv[0]), let c = Int(kv[1]), c > 0 else {
+                throw ValidationError("invalid --channels entry '\(part)': expected RESOLUTION:CHANNELS")
+            }
+            out[r] = c
+        }
+        return out
+    }
+
+    func run() throws {
+        let device = try global.apply()
+        var config = GeneratorConfig(size: resolution, styleDim: styleDim, mappingLayers: mappingLayers,
+                                     channelMultiplier: channelMultiplier)
+        if let channels { config.channels = try Self.parseChannels(channels) }
+        try config.validate()
+        var options = StyleGAN2TrainingOptions()
+        options.batch = batch
+        options.learningRate = learningRate
+        options.r1 = r1
+        options.pathRegularize = pathRegularize
+        options.mixing = mixing
+        options.emaKimg = emaKimg
+        options.xflip = !noXflip
+        options.sampleEvery = sampleEvery
+        options.checkpointEvery = checkpointEvery
+
+        var dataOptions = ImageFolderDataset.Options(resolution: resolution)
+        dataOptions.device = device
+        let dataset = try ImageFolderDataset(root: URL(fileURLWithPath: data), options: dataOptions)
+        let outURL = URL(fileURLWithPath: out)
+        let trainer = try StyleGAN2Trainer(generator: config, data: dataset, options: options, device: device)
+        trainer.quiet = global.quiet
+        let hasCheckpoint = FileManager.default.fileExists(atPath: outURL.appendingPathComponent("checkpoint.safetensors").path)
+        if hasCheckpoint && !resume {
+            throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it, or choose another --out")
+        }
+        if resume, try trainer.resumeIfPossible(outURL) {
+            print("resumed at step \(trainer.step)")
+        }
+        let target = steps ?? Int((kimg! * 1000 / Double(batch)).rounded(.up))
+        print("training \(resolution)² StyleGAN2 (\(trainer.generator.parameterCount.formatted) generator parameters) on \(dataset.count) images until step \(target)")
+        try trainer.train(untilStep: target, outDirectory: outURL)
+        print("done: \(out)/generator.safetensors (EMA generator), \(out)/checkpoint.safetensors (resume)")
+    }
+}
+
+extension Int {
+    var formatted: String {
+        let s = String(self)
+        var out = ""
+        for (i, c) in s.reversed().enumerated() {
+            if i > 0, i % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return String(out.reversed())
+    }
+}
