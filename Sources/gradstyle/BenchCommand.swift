@@ -8,11 +8,11 @@ import Torch
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: engine (op-call overhead, conv peak), generator (synthesis speed).")
+        abstract: "Benchmarks: engine (op-call overhead, conv peak), generator (synthesis speed), encoder (e4e forward).")
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "What to benchmark: engine, generator.")
+    @Argument(help: "What to benchmark: engine, generator, encoder.")
     var target: String = "engine"
 
     @Option(help: "Repetitions per measurement (the median is reported).")
@@ -27,6 +27,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "generator: batch sizes to time, comma-separated.")
     var batches: String = "1,4,8"
 
+    @Option(help: "encoder: a pSp/e4e checkpoint whose encoder to time instead of the official e4e shapes (random weights).")
+    var encoder: String?
+
     @Option(help: "Also write the results as JSON to this file.")
     var json: String?
 
@@ -39,8 +42,10 @@ struct BenchCommand: ParsableCommand {
             try writeJSON(r)
         case "generator":
             try runGenerator(device)
+        case "encoder":
+            try runEncoder(device)
         default:
-            throw ValidationError("unknown benchmark '\(target)': expected engine or generator")
+            throw ValidationError("unknown benchmark '\(target)': expected engine, generator or encoder")
         }
     }
 
@@ -91,5 +96,33 @@ struct BenchCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(value), to: URL(fileURLWithPath: json))
+    }
+
+    func runEncoder(_ device: Device) throws {
+        let batchList = try batches.split(separator: ",").map { part -> Int in
+            guard let b = Int(part), b >= 1 else { throw ValidationError("invalid --batches entry '\(part)'") }
+            return b
+        }
+        let e = try encoder.map { try EncoderCheckpoint.load(URL(fileURLWithPath: $0), device: device).encoder }
+            ?? EncoderBenchmark.officialE4E()
+        let peak = runEngine(device).convGFLOPS
+        let progress = ProgressReporter("bench encoder", total: batchList.count, unit: "run", quiet: global.quiet)
+        let r = EncoderBenchmark(encoder: e, device: device, batches: batchList, repeats: repeats)
+            .run(convPeakGFLOPS: peak, progress: progress)
+        progress.finish()
+        print(String(format: "%@ encoder, %d² input, %d styles, %@ parameters, %.2f GFLOP per image", r.type, r.inputSize,
+                     r.styles, r.parameters.formatted, r.flopsPerImage / 1e9))
+        print("| batch | s/batch | images/s | GFLOP/s | % of conv peak |")
+        print("| ---: | ---: | ---: | ---: | ---: |")
+        for row in r.rows {
+            print(String(format: "| %d | %.4f | %.2f | %.1f | %.0f%% |", row.batch, row.secondsPerBatch, row.imagesPerSecond,
+                         row.gflops, row.percentOfPeak))
+        }
+        if let one = r.rows.first(where: { $0.batch == 1 }), let best = r.best {
+            print(String(format: "batch 1: %.2f images/s; best: batch %d, %.2f images/s", one.imagesPerSecond, best.batch,
+                         best.imagesPerSecond))
+        }
+        if let bytes = r.peakResidentBytes { print(String(format: "peak resident memory: %.2f GB", Double(bytes) / 1e9)) }
+        try writeJSON(r)
     }
 }

@@ -30,8 +30,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "LPIPS network: alex or vgg.")
     var lpipsNet: String = "alex"
 
-    @Option(help: "LPIPS weights, comma-separated: the torchvision trunk (alexnet-owt-7be5be79.pth / vgg16-397923af.pth) and the lpips heads (alex.pth / vgg.pth), or one .safetensors with both.")
-    var lpipsWeights: String?
+    @Option(parsing: .upToNextOption, help: "LPIPS weights (space- or comma-separated): the torchvision trunk (alexnet-owt-7be5be79.pth / vgg16-397923af.pth) and the lpips heads (alex.pth / vgg.pth), or one .safetensors with both.")
+    var lpipsWeights: [String] = []
 
     @Option(help: "ArcFace IR-SE50 weights (model_ir_se50.pth) for the id metric.")
     var arcface: String?
@@ -67,7 +67,7 @@ struct EvalCommand: ParsableCommand {
         if fid {
             guard real != nil, fake != nil else { throw ValidationError("--fid needs --real DIR and --fake DIR") }
             let pairOnly: [(String, Bool)] = [("--pred", pred != nil), ("--target", target != nil), ("--metrics", metrics != nil),
-                                              ("--lpips-weights", lpipsWeights != nil), ("--arcface", arcface != nil), ("--csv", csv != nil)]
+                                              ("--lpips-weights", !lpipsWeights.isEmpty), ("--arcface", arcface != nil), ("--csv", csv != nil)]
             if let (name, _) = pairOnly.first(where: { $0.1 }) { throw ValidationError("\(name) does not apply to --fid") }
             guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
             guard kidSubsets >= 1, kidSubsetSize >= 2 else { throw ValidationError("--kid-subsets must be ≥ 1 and --kid-subset-size ≥ 2") }
@@ -106,7 +106,7 @@ struct EvalCommand: ParsableCommand {
         if metrics == nil && arcface != nil { chosen.append(.id) }
         job.metrics = chosen
         job.lpipsNetwork = LPIPSNetwork(rawValue: lpipsNet)!
-        job.lpipsWeights = (lpipsWeights ?? "").split(separator: ",").map { url(String($0)) }
+        job.lpipsWeights = lpipsWeights.flatMap { $0.split(separator: ",") }.map { url(String($0)) }
         if chosen.contains(.id) {
             guard let arcface else {
                 throw ValidationError("the id metric needs --arcface FILE (ArcFace IR-SE50, model_ir_se50.pth)")

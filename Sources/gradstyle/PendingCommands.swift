@@ -13,18 +13,6 @@ struct EditCommand: ParsableCommand {
     func run() throws { throw NotAvailableYet(verb: "edit", issue: "GradStyle") }
 }
 
-struct TrainEncoderCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "encoder", abstract: "Train an e4e/pSp encoder for a generator.")
-    @OptionGroup var global: GlobalOptions
-    func run() throws { throw NotAvailableYet(verb: "train encoder", issue: "encoder") }
-}
-
-struct TrainGradStyleCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "gradstyle", abstract: "Train GradStyle's streams.")
-    @OptionGroup var global: GlobalOptions
-    func run() throws { throw NotAvailableYet(verb: "train gradstyle", issue: "GradStyle") }
-}
-
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "demo", abstract: "Invert and edit held-out faces with the bundled model.")
     @OptionGroup var global: GlobalOptions

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import TensorIO
 import Torch
 
@@ -142,5 +143,20 @@ public enum EncoderCheckpoint {
         }
         encoder.to(device: device)
         return (encoder, weights)
+    }
+
+    /// pSp / e4e's initialisation of a new encoder: `input_layer.*` and `body.*` from ArcFace IR-SE50 weights
+    /// (`model_ir_se50.pth`), non-strictly — tensors whose shapes differ (a narrower backbone) are skipped and
+    /// listed in the report.
+    @discardableResult
+    public static func loadBackbone(into encoder: FPNStyleEncoder, from url: URL) throws -> NN.StateDictReport {
+        let all = try CheckpointFile(url).hostTensors().tensors()
+        let backbone = all.filter { $0.key.hasPrefix("input_layer.") || $0.key.hasPrefix("body.") }
+        guard !backbone.isEmpty else { throw TensorIOError(url, "no 'input_layer.*' / 'body.*' weights (not an IR-SE network)") }
+        do {
+            return try withTorchErrors { try encoder.loadStateDict(backbone, strict: false) }
+        } catch {
+            throw TensorIOError(url, "\(error)")
+        }
     }
 }

@@ -20,7 +20,9 @@ public enum FrechetDistance {
         let s1 = covariance1.to(.float64), s2 = covariance2.to(.float64)
         let diff = mean1.to(.float64) - mean2.to(.float64)
         let trace1 = trace(s1), trace2 = trace(s2)
-        return diff.square().sum().item() + trace1 + trace2 - 2 * traceSqrtProduct(s1, s2)
+        let value = diff.square().sum().item() + trace1 + trace2 - 2 * traceSqrtProduct(s1, s2)
+        // The distance is non-negative; round-off can leave a tiny negative for (nearly) equal Gaussians.
+        return Swift.max(0, value)
     }
 
     /// tr √(Σ1 Σ2) for symmetric positive semi-definite Σ1, Σ2.

@@ -19,6 +19,10 @@ public struct FaceRenderer: Sendable {
     /// features are too small to be useful).
     public static let sizes: ClosedRange<Int> = 8...4096
 
+    /// The framing: the layout is shown zoomed by this much about `focus` (see `SubsampleCanvas`).
+    static let zoom: Float = 1.2
+    static let focus = SIMD2<Float>(0.5, 0.35)
+
     func samplesPerAxis(size: Int) -> Int {
         if let s = supersampling { return max(1, min(s, 8)) }
         return size <= 64 ? 4 : (size <= 160 ? 3 : 2)
@@ -54,7 +58,8 @@ public struct FaceRenderer: Sendable {
     func paint(attributes: FaceAttributes, details: FaceDetails, size: Int) -> SubsampleCanvas {
         precondition(FaceRenderer.sizes.contains(size), "FaceRenderer: size \(size) outside \(FaceRenderer.sizes)")
         let scene = FaceScene(attributes: attributes, details: details)
-        var canvas = SubsampleCanvas(size: size, supersampling: samplesPerAxis(size: size))
+        var canvas = SubsampleCanvas(size: size, supersampling: samplesPerAxis(size: size), zoom: FaceRenderer.zoom,
+                                     focus: FaceRenderer.focus)
         let head = scene.head
 
         canvas.paint(x0: 0, y0: 0, x1: 1, y1: 1) { x, y in Paint(scene.backgroundColor(x: x, y: y), 1, .background) }

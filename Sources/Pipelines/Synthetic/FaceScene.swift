@@ -44,6 +44,8 @@ struct FaceScene {
 
     // Body.
     let neckX: Float, neckHalfWidth: Float
+    /// Height of the shoulders' top at the neck (layout units).
+    let shoulderTop: Float = 0.765
 
     init(attributes raw: FaceAttributes, details: FaceDetails) {
         var a = raw
@@ -67,15 +69,15 @@ struct FaceScene {
         let age = Float(a.age)
         hairColor = FaceColor(hue: a.hairHue, saturation: details.hair.saturation, value: details.hair.lightness)
         greyColor = FaceColor(0.74, 0.74, 0.76).mixed(FaceColor(gray: 0.93), Float(details.hair.lightness) * 0.5)
-        greyFraction = 0.8 * pow(smoothstep(0.22, 1.0, age), 1.1)
+        greyFraction = 0.8 * smoothstep(0.35, 1.0, age)
         wrinkles = smoothstep(0.3, 1.0, age)
 
         // Features: slightly lower with age ("sagging").
         let rx = head.rx
         eyeA = rx * (0.385 + 0.055 * Float(a.eyeSpacing))
         eyeB = -0.006 + 0.01 * age
-        eyeHalfWidth = 0.0245 * Float(f.eyeSize)
-        eyeHalfHeight = 0.0115 * Float(f.eyeSize) * (1 - 0.12 * age)
+        eyeHalfWidth = 0.027 * Float(f.eyeSize)
+        eyeHalfHeight = 0.0125 * Float(f.eyeSize) * (1 - 0.12 * age)
         browB = eyeB - 0.03 - 0.004 * Float(f.browArch) + 0.004 * age
         browHalfWidth = 0.031 * (0.9 + 0.1 * Float(f.eyeSize))
         browThickness = 0.0075 * Float(f.browThickness)
@@ -118,9 +120,10 @@ struct FaceScene {
 
         let hc = hairColor, gc = greyColor, gf = greyFraction
         func strandColor(_ s: HairStrand) -> FaceColor {
-            let base = s.greyRank < Double(gf) ? gc : hc
+            let rank = Float(s.greyRank)
+            let base = hc.mixed(gc, smoothstep(rank - 0.12, rank + 0.12, gf * 1.15))
             let shade = Float(s.shade)
-            return shade >= 0 ? base.mixed(.white, 0.35 * shade) : base * (1 + 0.45 * shade)
+            return shade >= 0 ? base.mixed(.white, 0.3 * shade) : base * (1 + 0.4 * shade)
         }
         scalpStrands = hair.scalpStrands.map {
             (Stroke(p0: $0.p0.float, p1: $0.p1.float, p2: $0.p2.float, halfWidth: Float($0.width) / 2), strandColor($0))
@@ -135,7 +138,7 @@ struct FaceScene {
         marks = details.marks.map { (Stroke(points: [$0.from.float, $0.to.float], halfWidth: Float($0.width) / 2), $0.pale) }
 
         neckX = 0.5 + 0.55 * (head.cx - 0.5)
-        neckHalfWidth = 0.056 * (1 + 0.1 * Float(a.faceWidth)) + 0.004 * age
+        neckHalfWidth = 0.064 * (1 + 0.1 * Float(a.faceWidth)) + 0.004 * age
     }
 
     /// Skin colour along a light-to-dark ramp.

@@ -371,7 +371,7 @@ extension FaceScene {
     func paintScalpHair(_ p: SurfacePoint, layer: inout Layer) {
         let hairBits = RegionBits.hair
         if hairCovers(p) {
-            var c = hairShade(streak: Int((p.theta * 38 + 100).rounded(.down)), normal: p.normal)
+            var c = hairShade(streak: Int((p.theta * 30 + 100).rounded(.down)), normal: p.normal)
             // The parting: a thin line of scalp.
             if details.hair.fringe == .none {
                 let pa = Float(details.hair.parting) * 0.5 * head.rx
@@ -393,9 +393,11 @@ extension FaceScene {
     /// Hair colour for a streak (hashed brightness and greying) under the given normal.
     @inline(__always) func hairShade(streak: Int, normal: SIMD3<Float>) -> FaceColor {
         let salt = details.patternSalt
-        let grey = hashUnit(streak, 7, salt) < greyFraction
-        let base = grey ? greyColor : hairColor
-        let mod = 0.88 + 0.24 * hashUnit(streak, 3, salt)
+        // Each streak greys at its own age: a salt-and-pepper mix that turns grey as the fraction grows.
+        let rank = hashUnit(streak, 7, salt)
+        let grey = smoothstep(rank - 0.12, rank + 0.12, greyFraction * 1.15)
+        let base = hairColor.mixed(greyColor, grey)
+        let mod = 0.9 + 0.2 * hashUnit(streak, 3, salt)
         return lit(base, normal: normal, ambient: 0.42, diffuse: 0.68) * mod
     }
 }

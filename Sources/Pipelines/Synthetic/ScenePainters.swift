@@ -52,7 +52,11 @@ extension FaceScene {
         let hh = hairVolumeHalfHeight
         switch hair.kind {
         case .short, .bun:
-            break
+            // The lower half closes round towards the ears.
+            if dy > 0 {
+                let lower = max(hairBottom - hairVolumeY, 0.01)
+                return (dx / hw) * (dx / hw) + (dy / lower) * (dy / lower) < 1
+            }
         case .curly:
             let angle = atan2(dx, dy)
             let bump = 1 + 0.055 * sin(angle * 11 + Float(details.patternSalt % 97))
@@ -99,7 +103,7 @@ extension FaceScene {
 
     func insideNeck(x: Float, y: Float) -> Bool {
         guard y > head.cy + 0.08, y < 0.97 else { return false }
-        let flare = 1 + 0.3 * smoothstep(0.8, 0.92, y)
+        let flare = 1 + 0.6 * smoothstep(shoulderTop - 0.03, shoulderTop + 0.1, y)
         return abs(x - neckX) < neckHalfWidth * flare
     }
 
@@ -111,22 +115,29 @@ extension FaceScene {
         return lit(skin, normal: normal / (normal * normal).sum().squareRoot()) * (0.92 * shadow)
     }
 
-    /// Clothing covers the shoulders (a wide ellipse) except the neckline's opening.
+    /// The top of the shoulders at horizontal offset dx from the centre: a gentle slope to the shoulder points,
+    /// then down the arms.
+    @inline(__always) func shoulderLine(_ dx: Float) -> Float {
+        let q = abs(dx) / 0.4
+        return shoulderTop + 0.085 * q * q + 0.9 * max(0, abs(dx) - 0.4)
+    }
+
+    /// Clothing covers the shoulders except the neckline's opening.
     func insideClothing(x: Float, y: Float) -> Bool {
-        let dx = (x - 0.5) / 0.5, dy = (y - 1.17) / 0.355
-        guard dx * dx + dy * dy < 1 else {
+        guard y > shoulderLine(x - 0.5) else {
             if details.clothing.neckline == .turtleneck {
-                return abs(x - neckX) < neckHalfWidth * 1.25 && y > head.cy + head.ry + 0.045
+                return abs(x - neckX) < neckHalfWidth * 1.22 && y > head.cy + head.ry + 0.04
             }
             return false
         }
         let cx = x - neckX
         switch details.clothing.neckline {
         case .crew, .collar:
-            let ex = cx / (neckHalfWidth * 1.4), ey = (y - 0.8) / 0.05
+            let ex = cx / (neckHalfWidth * 1.35), ey = (y - shoulderTop) / 0.05
             return ex * ex + ey * ey >= 1
         case .vNeck:
-            return !(y < 0.93 && abs(cx) < (0.93 - y) * 0.5 + 0.004)
+            let apex = shoulderTop + 0.13
+            return !(y < apex && abs(cx) < (apex - y) * 0.45 + 0.004)
         case .turtleneck:
             return true
         }
@@ -154,12 +165,12 @@ extension FaceScene {
         }
         // Collar flaps beside the neck.
         if c.neckline == .collar {
-            let cx = abs(x - neckX), top: Float = 0.79
+            let cx = abs(x - neckX), top = shoulderTop + 0.02
             if y > top, y < top + 0.06, cx > neckHalfWidth * 0.9, cx < neckHalfWidth * 0.9 + (y - top) * 1.3 + 0.01 {
                 base = c.secondary.mixed(.white, 0.5)
             }
         }
-        let dx = (x - 0.5) / 0.5, dy = (y - 1.17) / 0.355
+        let dx = (x - 0.5) / 0.55, dy = -0.5 + 0.5 * smoothstep(shoulderTop, shoulderTop + 0.2, y)
         let nz = max(0.1, 1 - dx * dx - dy * dy).squareRoot()
         var normal = SIMD3<Float>(dx, dy, nz)
         normal /= (normal * normal).sum().squareRoot()

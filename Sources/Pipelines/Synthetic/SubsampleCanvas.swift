@@ -19,43 +19,52 @@ struct Paint {
 /// point-sampled at sub-sample centres and box-filtered down to `size` × `size` output pixels (anti-aliasing).
 /// The region byte tracks, per sub-sample, which regions the visible colour came from, so a pixel's region mask
 /// is exact: a pixel's colour can only depend on what painted one of its sub-samples.
+///
+/// Painters work in *layout* units; the canvas shows the layout zoomed by `zoom` about `focus` (so the framing
+/// can change without touching the painters): canvas = focus + (layout − focus) · zoom, 1 = the image's width.
 struct SubsampleCanvas {
     let size: Int
     let ss: Int
     let n: Int
     let invN: Float
+    let zoom: Float
+    let focus: SIMD2<Float>
     var color: [Float]
     var regions: [UInt8]
 
-    init(size: Int, supersampling ss: Int) {
+    init(size: Int, supersampling ss: Int, zoom: Float = 1, focus: SIMD2<Float> = SIMD2(0.5, 0.5)) {
         self.size = size
         self.ss = ss
         n = size * ss
         invN = 1 / Float(n)
+        self.zoom = zoom
+        self.focus = focus
         color = [Float](repeating: 0, count: n * n * 3)
         regions = [UInt8](repeating: 0, count: n * n)
     }
 
-    /// The sub-sample index range covering canvas interval [lo, hi] (canvas units), clamped to the canvas.
-    @inline(__always) func range(_ lo: Float, _ hi: Float) -> Range<Int> {
-        let a = max(0, Int((lo * Float(n) - 0.5).rounded(.down)))
-        let b = min(n, Int((hi * Float(n) - 0.5).rounded(.up)) + 1)
+    /// The sub-sample index range covering layout interval [lo, hi] along an axis whose focus is `f`.
+    @inline(__always) func range(_ lo: Float, _ hi: Float, focus f: Float) -> Range<Int> {
+        let clo = f + (lo - f) * zoom, chi = f + (hi - f) * zoom
+        let a = max(0, Int((clo * Float(n) - 0.5).rounded(.down)))
+        let b = min(n, Int((chi * Float(n) - 0.5).rounded(.up)) + 1)
         return a < b ? a..<b : 0..<0
     }
 
-    /// Runs `shader` at every sub-sample centre in the box [x0, x1] × [y0, y1] (canvas units) and composites
-    /// what it returns (nil: nothing there).
+    /// Runs `shader` at every sub-sample centre in the layout box [x0, x1] × [y0, y1] (the shader gets layout
+    /// coordinates) and composites what it returns (nil: nothing there).
     @inline(__always)
     mutating func paint(x0: Float, y0: Float, x1: Float, y1: Float, _ shader: (Float, Float) -> Paint?) {
-        let xs = range(x0, x1), ys = range(y0, y1)
+        let xs = range(x0, x1, focus: focus.x), ys = range(y0, y1, focus: focus.y)
         guard !xs.isEmpty, !ys.isEmpty else { return }
-        let invN = self.invN, n = self.n
+        let n = self.n, step = invN / zoom
+        let ox = focus.x - focus.x / zoom + 0.5 * step, oy = focus.y - focus.y / zoom + 0.5 * step
         color.withUnsafeMutableBufferPointer { col in
             regions.withUnsafeMutableBufferPointer { reg in
                 for j in ys {
-                    let y = (Float(j) + 0.5) * invN
+                    let y = oy + Float(j) * step
                     for i in xs {
-                        let x = (Float(i) + 0.5) * invN
+                        let x = ox + Float(i) * step
                         guard let p = shader(x, y) else { continue }
                         let k = j * n + i
                         if p.alpha >= 1 {

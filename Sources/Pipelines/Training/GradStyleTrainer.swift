@@ -173,7 +173,7 @@ public final class GradStyleTrainer {
         if let s = sampleImages { c.tensors["sample_images"] = s }
         c.metadata["kind"] = "gradstyle.train.gradstyle"
         c.metadata["step"] = String(step)
-        c.metadata[GradStyleCheckpoint.configKey] = String(decoding: try JSONEncoder().encode(model.network.config), as: UTF8.self)
+        c.metadata[GradStyleBundle.configKey(GradStyleBundle.mainPrefix)] = String(decoding: try JSONEncoder().encode(model.network.config), as: UTF8.self)
         c.metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
         return c
     }
@@ -183,7 +183,7 @@ public final class GradStyleTrainer {
             throw TensorIOError(path: path, "not a GradStyle training checkpoint")
         }
         do {
-            if let json = c.metadata[GradStyleCheckpoint.configKey] {
+            if let json = c.metadata[GradStyleBundle.configKey(GradStyleBundle.mainPrefix)] {
                 let stored = try JSONDecoder().decode(GradStyleConfig.self, from: Data(json.utf8))
                 guard stored == model.network.config else {
                     throw ModelError("the checkpoint's GradStyle configuration differs from the requested one")

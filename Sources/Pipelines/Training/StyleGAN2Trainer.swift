@@ -26,6 +26,8 @@ public struct StyleGAN2TrainingOptions: Codable, Equatable {
     public var sampleEvery = 500
     public var checkpointEvery = 500
     public var sampleCount = 16
+    /// How modulated convs run while training ("scaled" avoids grouped-conv backward, slow on CPUs; "grouped").
+    public var modulation = ModulationStrategy.activationScaling.rawValue
 
     public init() {}
 
@@ -35,7 +37,7 @@ public struct StyleGAN2TrainingOptions: Codable, Equatable {
     public func validate() throws {
         guard batch >= 1, learningRate > 0, r1 >= 0, dRegEvery >= 1, gRegEvery >= 1, pathRegularize >= 0,
               pathBatchShrink >= 1, (0...1).contains(mixing), emaKimg >= 0, sampleEvery >= 1, checkpointEvery >= 1,
-              sampleCount >= 1 else {
+              sampleCount >= 1, ModulationStrategy(rawValue: modulation) != nil else {
             throw ModelError("invalid StyleGAN2 training options: \(self)")
         }
     }
@@ -79,6 +81,7 @@ public final class StyleGAN2Trainer {
         discriminator = Discriminator(DiscriminatorConfig(matching: gConfig)).to(device: device)
         generatorEMA = Generator(gConfig).to(device: device)
         _ = try EMA(generatorEMA, source: generator)
+        generator.modulationStrategy = ModulationStrategy(rawValue: options.modulation)!
         // Lazy regularisation changes the effective step; the reference rescales lr and betas accordingly.
         let gRatio = Double(options.gRegEvery) / Double(options.gRegEvery + 1)
         let dRatio = Double(options.dRegEvery) / Double(options.dRegEvery + 1)

@@ -1,0 +1,275 @@
+import Foundation
+import ImageIO
+import Models
+import NN
+import TensorIO
+import Torch
+
+/// Trains a pSp or e4e encoder for a frozen generator, as pSp/e4e's `Coach` does (without e4e's optional latent
+/// discriminator): per batch x, w = E(x) + w_avg, ŷ = G(w) with random noise, resized to the encoder's input size
+/// (area averaging, pSp's face_pool), and
+///
+///     loss = λ_l2·MSE(ŷ, x) + λ_lpips·LPIPS(ŷ, x) + λ_id·(1 − cos ArcFace) + λ_wnorm·w-norm (pSp)
+///            + λ_delta·Σ_{i ≤ stage} mean‖w_i − w_0‖_p (e4e while training progressively)
+///
+/// with e4e's progressive stage a function of the step (`EncoderTrainingOptions.progressiveSteps`). Only the encoder
+/// is optimised (Ranger or Adam); the generator is frozen.
+///
+/// Checkpoints (`checkpoint.safetensors`, atomic) hold the inversion model (`encoder.*`, `decoder.*`, `latent_avg`
+/// and both configurations, so `gradstyle invert --model` reads them directly), the optimiser state, the step, the
+/// data position and libtorch's RNG state: a resumed run continues exactly as the uninterrupted one would have.
+/// Beside it `model.safetensors` is the inversion model alone, and `samples/NNNNNN.png` show source | reconstruction.
+public final class EncoderTrainer {
+    public static let checkpointName = "checkpoint.safetensors"
+    public static let modelName = "model.safetensors"
+    static let kind = "gradstyle.train.encoder"
+
+    public let model: InversionModel
+    public let options: EncoderTrainingOptions
+    public let perceptual: LPIPS?
+    public let identity: IDLoss?
+    let optimizer: Optimizer
+    let data: BatchSource
+    let device: Device
+    public private(set) var step = 0
+    public var quiet = false
+    /// Where progress lines go (standard error when nil).
+    public var progressOutput: ((String) -> Void)?
+    /// The losses of every step of this session.
+    public private(set) var history: [[String: Double]] = []
+
+    /// `perceptual` / `identity` may be nil: their terms are then left out whatever their λ.
+    public init(model: InversionModel, data: BatchSource, options: EncoderTrainingOptions,
+                perceptual: LPIPS? = nil, identity: IDLoss? = nil, device: Device = .cpu) throws {
+        try options.validate()
+        guard data.resolution == model.inputSize else {
+            throw ModelError("the data is at \(data.resolution)² but the encoder takes \(model.inputSize)² images")
+        }
+        guard data.count >= options.batch else {
+            throw ModelError("batch \(options.batch) is larger than the \(data.count) training images")
+        }
+        if options.lambdaID > 0, identity == nil {
+            throw ModelError("the ID loss (λ_id \(options.lambdaID)) needs ArcFace weights (model_ir_se50.pth)")
+        }
+        self.model = model
+        self.options = options
+        self.perceptual = perceptual
+        self.identity = identity
+        self.data = data
+        self.device = device
+        model.to(device: device)
+        model.generator.eval().freeze()
+        model.encoder.train()
+        let parameters = model.encoder.parameters()
+        optimizer = options.optimizer == "adam" ? Adam(parameters, learningRate: options.learningRate)
+            : Ranger(parameters, learningRate: options.learningRate)
+        updateProgressiveStage()
+    }
+
+    /// e4e's stage at the current step (the last stage whose start has been reached).
+    public var progressiveStage: ProgressiveStage {
+        guard let steps = options.progressiveSteps(styleCount: model.encoderConfig.styleCount) else { return .inference }
+        return ProgressiveStage(rawValue: steps.lastIndex { $0 <= step } ?? 0)
+    }
+
+    var isProgressive: Bool { model.encoder is Encoder4Editing && options.progressiveStart != nil }
+
+    func updateProgressiveStage() {
+        if let e4e = model.encoder as? Encoder4Editing { e4e.progressiveStage = progressiveStage }
+    }
+
+    /// Generator output at the encoder's resolution (pSp's face_pool when down-scaling).
+    func resized(_ y: Tensor) -> Tensor {
+        let s = model.inputSize
+        guard y.size(2) != s else { return y }
+        return Functional.interpolate(y, size: (s, s), mode: y.size(2) > s ? .area : .bilinear)
+    }
+
+    /// The loss of a batch and its parts, for source images `x` and latents `w` that produced `yHat`.
+    func loss(x: Tensor, yHat: Tensor, w: Tensor) -> (Tensor, [String: Double]) {
+        var parts: [String: Double] = [:]
+        var total = Tensor.zeros([], device: x.device)
+        if isProgressive, let e4e = model.encoder as? Encoder4Editing, e4e.progressiveStage != .inference {
+            let first = w.select(dim: 1, index: 0)
+            var deltaLoss = Tensor.zeros([], device: x.device)
+            for i in Swift.stride(from: 1, through: e4e.activeDeltaCount, by: 1) {
+                let delta = w.select(dim: 1, index: e4e.deltaStartingDimensions[i]) - first
+                deltaLoss = deltaLoss + EncoderTrainer.norm(delta, p: options.deltaNorm).mean()
+            }
+            parts["delta"] = deltaLoss.item()
+            total = total + deltaLoss * options.lambdaDelta
+        }
+        if model.encoder is GradualStyleEncoder, options.lambdaWNorm > 0, let avg = model.latentAverage,
+           model.encoderConfig.startFromLatentAvg {
+            let offset = w - avg.unsqueeze(dim: 0)
+            let wNorm = offset.square().sum(dims: [1, 2]).sqrt().sum() / Double(w.size(0))
+            parts["w_norm"] = wNorm.item()
+            total = total + wNorm * options.lambdaWNorm
+        }
+        if let identity, options.lambdaID > 0 {
+            let r = identity(yHat, x, x)
+            parts["id"] = r.loss.item()
+            parts["id_improve"] = r.similarityImprovement
+            total = total + r.loss * options.lambdaID
+        }
+        if options.lambdaL2 > 0 {
+            let l2 = (yHat - x).square().mean()
+            parts["l2"] = l2.item()
+            total = total + l2 * options.lambdaL2
+        }
+        if let perceptual, options.lambdaLPIPS > 0 {
+            let p = perceptual(yHat, x).mean()
+            parts["lpips"] = p.item()
+            total = total + p * options.lambdaLPIPS
+        }
+        parts["loss"] = total.item()
+        return (total, parts)
+    }
+
+    /// ‖v‖_p over dim 1 (torch.norm(v, p, dim=1)).
+    static func norm(_ v: Tensor, p: Double) -> Tensor {
+        p == 2 ? v.square().sum(dim: 1).sqrt() : v.abs().pow(p).sum(dim: 1).pow(1 / p)
+    }
+
+    /// One optimisation step on the next batch; returns the losses.
+    @discardableResult
+    public func trainStep() throws -> [String: Double] {
+        updateProgressiveStage()
+        let x = try data.nextBatch(options.batch).to(.float32, device: device)
+        let w = model.latents(x)
+        let yHat = resized(model.generator.synthesis(w, noise: .random))
+        var (total, parts) = loss(x: x, yHat: yHat, w: w)
+        if isProgressive { parts["stage"] = Double(progressiveStage.rawValue) }
+        optimizer.zeroGrad()
+        total.backward()
+        optimizer.step()
+        step += 1
+        updateProgressiveStage()
+        history.append(parts)
+        lastBatch = x
+        return parts
+    }
+
+    private var lastBatch: Tensor?
+
+    // MARK: - Samples
+
+    /// Rows of source | reconstruction for the first images of `x` (evaluation mode, constant noise: drawing samples
+    /// consumes no randomness, so it cannot change the run).
+    public func sampleGrid(_ x: Tensor) throws -> RasterImage {
+        let k = Swift.min(options.sampleCount, x.size(0))
+        let sources = x.narrow(dim: 0, start: 0, length: k)
+        let wasTraining = model.encoder.isTraining
+        model.encoder.eval()
+        defer { model.encoder.train(wasTraining) }
+        let recon = withInferenceMode { resized(model.invert(sources).images) }
+        let tiles = try ImageTensors.rasterImages(Tensor.stack([sources, recon.to(device: sources.device)], dim: 1)
+            .reshape([2 * k, 3, model.inputSize, model.inputSize]))
+        return try ImageGrid(rows: k, columns: 2, columnLabels: ["source", "reconstruction"]).render(tiles)
+    }
+
+    // MARK: - Checkpoints
+
+    public func checkpoint() throws -> TrainingCheckpoint {
+        var c = TrainingCheckpoint()
+        let (_, modelMetadata) = try model.fileContents()
+        for (name, t) in model.stateDict() { c.tensors[name] = t }
+        c.metadata = modelMetadata
+        c.store(optimizer, as: "optim")
+        c.storeRNG()
+        c.store(position: data.resumePosition, as: "data")
+        c.metadata["kind"] = EncoderTrainer.kind
+        c.metadata["step"] = String(step)
+        c.metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        return c
+    }
+
+    /// The training options stored in a checkpoint.
+    public static func options(in c: TrainingCheckpoint, path: String) throws -> EncoderTrainingOptions {
+        guard c.metadata["kind"] == kind, let json = c.metadata["options"] else {
+            throw TensorIOError(path: path, "not an encoder training checkpoint")
+        }
+        do {
+            return try JSONDecoder().decode(EncoderTrainingOptions.self, from: Data(json.utf8))
+        } catch {
+            throw TensorIOError(path: path, "invalid training options in the checkpoint: \(error)")
+        }
+    }
+
+    /// Restores the encoder, optimiser, step, data position and RNG from a checkpoint of this model's shape.
+    public func restore(_ c: TrainingCheckpoint, path: String) throws {
+        guard c.metadata["kind"] == EncoderTrainer.kind else {
+            throw TensorIOError(path: path, "not an encoder training checkpoint")
+        }
+        do {
+            if let json = c.metadata[EncoderCheckpoint.configKey] {
+                let stored = try JSONDecoder().decode(EncoderConfig.self, from: Data(json.utf8))
+                guard stored == model.encoderConfig else {
+                    throw ModelError("the checkpoint's encoder configuration differs from this one")
+                }
+            }
+            var weights: [String: Tensor] = [:]
+            for (name, _) in model.stateDict() { weights[name] = c.tensors[name] }
+            _ = try withTorchErrors { try model.loadStateDict(weights.compactMapValues { $0 }) }
+            try c.restore(optimizer, from: "optim")
+            try data.restore(resumePosition: c.position("data"))
+            guard let s = Int(c.metadata["step"] ?? ""), s >= 0 else { throw ModelError("checkpoint has no step") }
+            step = s
+            try c.restoreRNG()
+            updateProgressiveStage()
+        } catch let e as TensorIOError {
+            throw e
+        } catch {
+            throw TensorIOError(path: path, "cannot resume: \(error)")
+        }
+    }
+
+    /// A trainer continuing `outDirectory/checkpoint.safetensors`: model and options from the checkpoint.
+    public static func resuming(_ outDirectory: URL, data: BatchSource, perceptual: LPIPS? = nil,
+                                identity: IDLoss? = nil, device: Device = .cpu) throws -> EncoderTrainer {
+        let url = outDirectory.appendingPathComponent(checkpointName)
+        let c = try TrainingCheckpoint.read(url)
+        let options = try options(in: c, path: url.path)
+        let model = try InversionModel.load(url)
+        let trainer = try EncoderTrainer(model: model, data: data, options: options, perceptual: perceptual,
+                                         identity: identity, device: device)
+        try trainer.restore(c, path: url.path)
+        return trainer
+    }
+
+    public func saveCheckpoint(_ outDirectory: URL) throws {
+        try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
+        try checkpoint().write(to: outDirectory.appendingPathComponent(EncoderTrainer.checkpointName))
+        try model.save(to: outDirectory.appendingPathComponent(EncoderTrainer.modelName),
+                       extraMetadata: ["gradstyle.trained_steps": String(step)])
+    }
+
+    /// Trains until `untilStep`, writing sample grids and checkpoints into `outDirectory`.
+    public func train(untilStep: Int, outDirectory: URL) throws {
+        let samples = outDirectory.appendingPathComponent("samples")
+        try FileManager.default.createDirectory(at: samples, withIntermediateDirectories: true)
+        let progress = ProgressReporter("train encoder", total: Swift.max(untilStep - step, 0), unit: "step",
+                                        quiet: quiet, output: progressOutput)
+        while step < untilStep {
+            let parts = try trainStep()
+            progress.advance(status: EncoderTrainer.status(step: step, parts: parts))
+            if step % options.sampleEvery == 0 || step == untilStep, let x = lastBatch {
+                try ImageFile.write(try sampleGrid(x), to: samples.appendingPathComponent(String(format: "%06d.png", step)))
+            }
+            if step % options.checkpointEvery == 0 || step == untilStep {
+                try saveCheckpoint(outDirectory)
+            }
+        }
+        progress.finish()
+    }
+
+    /// The progress line's status: losses, and the progressive stage the step trained with.
+    static func status(step: Int, parts: [String: Double]) -> String {
+        var s = "step \(step)"
+        for key in ["loss", "l2", "lpips", "id", "w_norm", "delta"] {
+            if let v = parts[key] { s += String(format: " %@ %.4f", key, v) }
+        }
+        if let stage = parts["stage"] { s += " stage \(ProgressiveStage(rawValue: Int(stage)))" }
+        return s
+    }
+}

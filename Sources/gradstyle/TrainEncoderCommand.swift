@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import Models
+import Pipelines
+import Torch
+
+struct TrainEncoderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encoder",
+        abstract: "Train an e4e or pSp encoder for a generator (checkpoints every N steps; --resume continues exactly).",
+        discussion: """
+        Writes OUT/checkpoint.safetensors (resume state; also usable as `invert --model`), OUT/model.safetensors \
+        (the inversion model: encoder + generator + latent_avg) and OUT/samples/ (source | reconstruction). \
+        Losses: L2, LPIPS (needs --lpips-weights; left out otherwise), ID (--id-lambda, needs --arcface), \
+        pSp's w-norm or e4e's delta regularisation with progressive deltas. e4e's latent discriminator is not \
+        implemented.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Generator checkpoint (rosinality/pSp/e4e .pt, NVIDIA, or our .safetensors).")
+    var generator: String
+
+    @Option(help: "Folder of training images (PNG/JPEG, recursive; resized and center-cropped to --input-size).")
+    var data: String
+
+    @Option(help: "Encoder type: e4e or psp.")
+    var type: String = "e4e"
+
+    @Option(help: "Output folder.")
+    var out: String = "encoder-run"
+
+    @Option(help: "Train until this step.")
+    var steps: Int = 200_000
+
+    @Option var batch: Int = 8
+    @Option(name: .customLong("lr")) var learningRate: Double = 1e-4
+    @Option(help: "ranger (as pSp/e4e) or adam.") var optimizer: String = "ranger"
+    @Option var checkpointEvery: Int = 500
+    @Option var sampleEvery: Int = 500
+
+    @Option(help: "Encoder input size (the data is brought to it).") var inputSize: Int = 256
+    @Option(help: "IR backbone depth: 50, 100, 152, or 18 (two units per stage, for small domains).") var depth: Int = 50
+    @Option(help: "Custom units per stage, e.g. 1,2,2,1 (overrides --depth).") var units: String?
+    @Option(help: "Width multiplier of the 64-128-256-512 stages.") var width: Double = 1
+    @Option(help: "Squeeze-excitation reduction.") var seReduction: Int = 16
+    @Option(help: "Initialise input_layer/body from ArcFace IR-SE50 weights (model_ir_se50.pth), as pSp/e4e do.")
+    var backboneWeights: String?
+
+    @Option var l2Lambda: Double = 1
+    @Option var lpipsLambda: Double = 0.8
+    @Option(parsing: .upToNextOption, help: "LPIPS weight files (torchvision alexnet + lpips alex.pth, or our .safetensors).")
+    var lpipsWeights: [String] = []
+    @Option(help: "ID loss weight (faces; 0 = off).") var idLambda: Double = 0
+    @Option(help: "ArcFace IR-SE50 weights (model_ir_se50.pth) for the ID loss.") var arcface: String?
+    @Option(help: "pSp w-norm weight.") var wNormLambda: Double = 0
+    @Option(help: "e4e delta regularisation weight.") var deltaNormLambda: Double = 2e-4
+    @Option(help: "e4e delta norm p.") var deltaNorm: Double = 2
+    @Option(help: "e4e: step at which deltas start training.") var progressiveStart: Int = 20_000
+    @Option(help: "e4e: steps between enabling successive deltas.") var progressiveStepEvery: Int = 2_000
+    @Flag(help: "e4e: train every delta from the start, without delta regularisation.") var noProgressive = false
+    @Flag(help: "Disable random horizontal flips.") var noXflip = false
+    @Flag(help: "Continue from OUT/checkpoint.safetensors (model and options come from it).") var resume = false
+
+    func validate() throws {
+        guard EncoderType(rawValue: type) != nil else { throw ValidationError("invalid --type '\(type)': expected e4e or psp") }
+        guard steps >= 1, batch >= 1 else { throw ValidationError("--steps and --batch must be at least 1") }
+        if idLambda > 0, arcface == nil { throw ValidationError("--id-lambda needs --arcface FILE (model_ir_se50.pth)") }
+    }
+
+    func backbone() throws -> IRBackboneConfig {
+        if let units {
+            let list = try units.split(separator: ",").map { part -> Int in
+                guard let n = Int(part), n >= 1 else { throw ValidationError("invalid --units entry '\(part)'") }
+                return n
+            }
+            var b = try IRBackboneConfig.depth(50, widthMultiplier: width, seReduction: seReduction)
+            b.units = list
+            try b.validate()
+            return b
+        }
+        return try IRBackboneConfig.depth(depth, widthMultiplier: width, seReduction: seReduction)
+    }
+
+    func run() throws {
+        let device = try global.apply()
+        let outURL = URL(fileURLWithPath: out)
+        let checkpointURL = outURL.appendingPathComponent(EncoderTrainer.checkpointName)
+        let hasCheckpoint = FileManager.default.fileExists(atPath: checkpointURL.path)
+        if hasCheckpoint && !resume {
+            throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it, or choose another --out")
+        }
+        let perceptual: LPIPS? = lpipsWeights.isEmpty ? nil
+            : try LPIPS.load(network: .alex, files: lpipsWeights.map { URL(fileURLWithPath: $0) }, device: device)
+        if perceptual == nil, lpipsLambda > 0 {
+            FileHandle.standardError.write(Data("note: no --lpips-weights: the LPIPS term is left out\n".utf8))
+        }
+        let identity = try arcface.map { try IDLoss.load(URL(fileURLWithPath: $0), device: device) }
+
+        let trainer: EncoderTrainer
+        if resume && hasCheckpoint {
+            let model = try InversionModel.load(checkpointURL)
+            let dataset = try makeDataset(resolution: model.inputSize, device: device)
+            trainer = try EncoderTrainer.resuming(outURL, data: dataset, perceptual: perceptual, identity: identity,
+                                                  device: device)
+            print("resumed at step \(trainer.step) (model and options from the checkpoint)")
+        } else {
+            let loaded = try GeneratorCheckpoint.load(URL(fileURLWithPath: generator), device: device)
+            let g = loaded.generator
+            let config = EncoderConfig(type: EncoderType(rawValue: type)!, generatorSize: g.size, styleDim: g.styleDim,
+                                       backbone: try backbone(), inputSize: inputSize)
+            try config.validate()
+            let encoder = FPNStyleEncoder.make(config)
+            if let backboneWeights {
+                let report = try EncoderCheckpoint.loadBackbone(into: encoder, from: URL(fileURLWithPath: backboneWeights))
+                print("backbone: \(report.loaded.count) tensors from \(backboneWeights), \(report.shapeMismatches.count) skipped (shape)")
+            }
+            let average: Tensor
+            if let avg = g.latentAverage {
+                average = avg
+            } else {
+                FileHandle.standardError.write(Data("note: the generator has no latent_avg: using the mean of 10,000 mapped z\n".utf8))
+                average = g.meanLatent(count: 10_000)
+            }
+            let model = try InversionModel(encoder: encoder, generator: g, latentAverage: average)
+            var options = EncoderTrainingOptions()
+            options.batch = batch
+            options.learningRate = learningRate
+            options.optimizer = optimizer
+            options.lambdaL2 = l2Lambda
+            options.lambdaLPIPS = lpipsLambda
+            options.lambdaID = idLambda
+            options.lambdaWNorm = wNormLambda
+            options.lambdaDelta = deltaNormLambda
+            options.deltaNorm = deltaNorm
+            options.progressiveStart = noProgressive ? nil : progressiveStart
+            options.progressiveStepEvery = progressiveStepEvery
+            options.sampleEvery = sampleEvery
+            options.checkpointEvery = checkpointEvery
+            let dataset = try makeDataset(resolution: inputSize, device: device)
+            trainer = try EncoderTrainer(model: model, data: dataset, options: options, perceptual: perceptual,
+                                         identity: identity, device: device)
+        }
+        trainer.quiet = global.quiet
+        let c = trainer.model.encoderConfig
+        print("training \(c.type.rawValue) encoder (\(trainer.model.encoder.parameterCount.formatted) parameters, " +
+              "\(c.inputSize)² input, \(c.styleCount) styles) for a \(trainer.model.generator.size)² generator until step \(steps)")
+        try trainer.train(untilStep: steps, outDirectory: outURL)
+        print("done: \(out)/\(EncoderTrainer.modelName) (inversion model), \(out)/\(EncoderTrainer.checkpointName) (resume)")
+    }
+
+    func makeDataset(resolution: Int, device: Device) throws -> ImageFolderDataset {
+        var options = ImageFolderDataset.Options(resolution: resolution)
+        options.horizontalFlip = !noXflip
+        options.device = device
+        return try ImageFolderDataset(root: URL(fileURLWithPath: data), options: options)
+    }
+}
