@@ -7,12 +7,6 @@ struct NotAvailableYet: Error, CustomStringConvertible {
     var description: String { "'gradstyle \(verb)' is not available yet (it arrives with the \(issue) work)" }
 }
 
-struct EditCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "edit", abstract: "Edit real images along latent directions.")
-    @OptionGroup var global: GlobalOptions
-    func run() throws { throw NotAvailableYet(verb: "edit", issue: "GradStyle") }
-}
-
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "demo", abstract: "Invert and edit held-out faces with the bundled model.")
     @OptionGroup var global: GlobalOptions

@@ -105,11 +105,8 @@ final class EvalJobTests: XCTestCase {
         job.metrics = try EvalMetric.parseList("psnr,id")
         XCTAssertThrowsError(try job.run()) { XCTAssertTrue("\($0)".contains("--arcface"), "\($0)") }
 
-        /// Mean colour as a 3-d "identity": equal for identical images.
-        struct MeanColour: IdentityEmbedder {
-            func embed(_ x: Tensor) -> Tensor { x.mean(dims: [2, 3]) + 2 }
-        }
-        job.identityEmbedder = MeanColour()
+        // Mean colour as a 3-d "identity": equal for identical images.
+        job.identityEmbedder = ClosureIdentityEmbedder { $0.mean(dims: [2, 3]) + 2 }
         let result = try job.run()
         XCTAssertEqual(result.metrics, [.psnr, .id])
         XCTAssertEqual(result.rows[1].values[.id]!, 1, accuracy: 1e-12)

@@ -90,6 +90,8 @@ final class ImageFolderDatasetTests: XCTestCase {
         let json = try JSONEncoder().encode(saved)
         XCTAssertEqual(try JSONDecoder().decode(DatasetPosition.self, from: json), saved)
         XCTAssertThrowsError(try resumed.restore(DatasetPosition(epoch: 0, index: 99, epochRNGState: rng)))
+        XCTAssertThrowsError(try resumed.restore(DatasetPosition(epoch: 0, index: 1, epochRNGState: [1, 2, 3])))
+        XCTAssertEqual(resumed.position.epoch, saved.epoch, "a failed restore changes nothing")
     }
 
     func testShortFinalBatchWithoutDropLast() throws {

@@ -147,4 +147,21 @@ final class EncoderReferenceTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("psp_tiny64.pt"), "\($0)")
         }
     }
+
+    func testBackboneInitialisationFromArcFace() throws {
+        // pSp/e4e start a new encoder's input_layer and body from model_ir_se50.pth.
+        let tiny = try load("psp_tiny64.pt").config
+        let encoder = Encoder4Editing(tiny)
+        let report = try EncoderCheckpoint.loadBackbone(into: encoder, from: fixture("arcface_tiny.pt"))
+        XCTAssertTrue(report.shapeMismatches.isEmpty)
+        XCTAssertTrue(report.loaded.allSatisfy { $0.hasPrefix("input_layer.") || $0.hasPrefix("body.") })
+        XCTAssertEqual(report.loaded.count, encoder.stateDict().filter { $0.name.hasPrefix("input_layer.") || $0.name.hasPrefix("body.") }.count)
+        let face = try ArcFace.load(fixture("arcface_tiny.pt"))
+        XCTAssertEqual(encoder.tensor(at: "body.3.res_layer.1.weight")!.floats(), face.tensor(at: "body.3.res_layer.1.weight")!.floats())
+        // A narrower backbone keeps what does not fit and says so.
+        var narrow = tiny
+        narrow.backbone.widths = [4, 8, 12, 20]
+        let report2 = try EncoderCheckpoint.loadBackbone(into: GradualStyleEncoder(narrow), from: fixture("arcface_tiny.pt"))
+        XCTAssertFalse(report2.shapeMismatches.isEmpty)
+    }
 }

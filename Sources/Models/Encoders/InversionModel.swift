@@ -67,7 +67,20 @@ public final class InversionModel: Module {
             latentAverage = value
             registerBuffer("latent_avg", value)
         }
-        generator.latentAverage = value.narrow(dim: 0, start: 0, length: 1).clone()
+        syncTruncationCentre()
+    }
+
+    /// Moves the model to `device`, the generator's truncation centre included (it is not a registered buffer).
+    @discardableResult
+    public func move(to device: Device) -> Self {
+        to(device: device)
+        syncTruncationCentre()
+        return self
+    }
+
+    /// The generator's truncation centre is one W: the first row of latent_avg (pSp/e4e repeat one mean W).
+    func syncTruncationCentre() {
+        if let avg = latentAverage { generator.latentAverage = avg.narrow(dim: 0, start: 0, length: 1).clone() }
     }
 
     /// W+ codes for images at the encoder's input size: the encoder's codes plus the mean latent when the encoder
@@ -117,8 +130,7 @@ public final class InversionModel: Module {
         model.layout = weights.layout == "pSp/e4e" ? "\(weights.config.type.rawValue) .pt (\(weights.config.type.referenceName))"
             : weights.layout
         model.notes = notes
-        model.to(device: device)
-        return model
+        return model.move(to: device)
     }
 
     /// Tensors and metadata of this model as our file stores them (trainers add their own state beside them).

@@ -117,20 +117,26 @@ public final class ImageFolderDataset {
         guard !saved.epochRNGState.isEmpty else { throw DatasetError("dataset position lacks its generator state") }
         let current = Torch.cpuRNGState
         defer { Torch.cpuRNGState = current }
-        Torch.cpuRNGState = saved.epochRNGState
-        drawOrder()
+        // The state comes from a checkpoint: a malformed one is an error, not a trap.
+        let drawn = try withTorchErrors { () -> (order: [Int], flips: [Bool]) in
+            Torch.cpuRNGState = saved.epochRNGState
+            return drawOrder()
+        }
+        (order, flips) = drawn
         position = saved
     }
 
     private func beginEpoch(_ epoch: Int) {
         let state = Torch.cpuRNGState
-        drawOrder()
+        (order, flips) = drawOrder()
         position = DatasetPosition(epoch: epoch, index: 0, epochRNGState: state)
     }
 
-    /// The epoch's order and flips, from the generator's current state.
-    private func drawOrder() {
-        order = options.shuffle ? Tensor.randperm(count).int64s().map { Int($0) } : Array(0..<count)
-        flips = options.horizontalFlip ? Tensor.randint(0, 2, [count]).int64s().map { $0 == 1 } : Array(repeating: false, count: count)
+    /// An epoch's order and flips, from the generator's current state.
+    private func drawOrder() -> (order: [Int], flips: [Bool]) {
+        let order = options.shuffle ? Tensor.randperm(count).int64s().map { Int($0) } : Array(0..<count)
+        let flips = options.horizontalFlip ? Tensor.randint(0, 2, [count]).int64s().map { $0 == 1 }
+            : Array(repeating: false, count: count)
+        return (order, flips)
     }
 }

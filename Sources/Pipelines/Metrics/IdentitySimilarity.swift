@@ -7,6 +7,13 @@ public protocol IdentityEmbedder {
     func embed(_ x: Tensor) -> Tensor
 }
 
+/// Any function as an embedder, e.g. `ClosureIdentityEmbedder { model.features($0) }`.
+public struct ClosureIdentityEmbedder: IdentityEmbedder {
+    public let body: (Tensor) -> Tensor
+    public init(_ body: @escaping (Tensor) -> Tensor) { self.body = body }
+    public func embed(_ x: Tensor) -> Tensor { body(x) }
+}
+
 /// ID similarity per image pair: the cosine between the identity embeddings of prediction and target (1 = same
 /// identity), as pSp/e4e/HFGI report it.
 public enum IdentitySimilarity {

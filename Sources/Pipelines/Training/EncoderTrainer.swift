@@ -57,7 +57,7 @@ public final class EncoderTrainer {
         self.identity = identity
         self.data = data
         self.device = device
-        model.to(device: device)
+        model.move(to: device)
         model.generator.eval().freeze()
         model.encoder.train()
         let parameters = model.encoder.parameters()

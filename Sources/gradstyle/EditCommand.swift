@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Models
+import Pipelines
+import Torch
+
+struct EditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edit",
+        abstract: "Invert images and edit them along latent directions through GradStyle's Editing Stream.",
+        discussion: """
+        Writes, per input image STEM: STEM_inversion.png, STEM_<edit>_<strength>.png for each --edit, \
+        STEM_sweep_<edit>.png (a labelled strip) for each --sweep, and with --sheet STEM_sheet.png \
+        (source | inversion | edits) plus index.html. Edits come from --directions (InterFaceGAN .pt/.npy as \
+        e4e/HFGI ship them, GANSpace *_pca.pt + ganspace.json) or inline as ganspace:PC:START:END:STRENGTH.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "GradStyle model bundle (.safetensors from `train gradstyle`), or a pSp/e4e .pt with --method e4e.")
+    var model: String
+
+    @Option(help: "An image or a folder of images (aligned, cropped faces for face models).")
+    var input: String
+
+    @Option(help: "Output folder.")
+    var out: String
+
+    @Option(parsing: .singleValue, help: "NAME:STRENGTH, repeatable (e.g. smile:1.5).")
+    var edit: [String] = []
+
+    @Option(parsing: .singleValue, help: "NAME:MIN:MAX:STEPS, repeatable: a strip of strengths.")
+    var sweep: [String] = []
+
+    @Option(help: "Folder of direction files (default: the model bundle's folder, if it has direction files).")
+    var directions: String?
+
+    @Option(help: "gradstyle, e4e or single-stage.")
+    var method: String = "gradstyle"
+
+    @Flag(help: "Write a side-by-side sheet per image and an HTML index.")
+    var sheet = false
+
+    @Option var batch: Int = 4
+
+    func validate() throws {
+        guard InversionMethod(rawValue: method) != nil else {
+            throw ValidationError("invalid --method '\(method)': expected gradstyle, e4e or single-stage")
+        }
+        guard !edit.isEmpty || !sweep.isEmpty else { throw ValidationError("give at least one --edit or --sweep") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+    }
+
+    func run() throws {
+        let device = try global.apply()
+        let requests = try edit.map { try EditRequest.parse($0) } + sweep.map { try EditRequest.parseSweep($0) }
+        let inputs = try InputImages(URL(fileURLWithPath: input))
+        let m = InversionMethod(rawValue: method)!
+        let modelURL = URL(fileURLWithPath: model)
+        let gradstyle = try ModelLoading.gradStyleModel(modelURL, method: m, device: device)
+        let folder = directions.map { URL(fileURLWithPath: $0) } ?? modelURL.deletingLastPathComponent().appendingPathComponent("directions")
+        let library = FileManager.default.fileExists(atPath: folder.path) || directions != nil
+            ? try DirectionLibrary(folder: folder, styleDim: gradstyle.generator.styleDim)
+            : DirectionLibrary(styleDim: gradstyle.generator.styleDim)
+        var job = EditJob(model: gradstyle, input: inputs, out: URL(fileURLWithPath: out), edits: requests, directions: library)
+        job.method = m
+        job.sheet = sheet
+        job.batch = batch
+        job.quiet = global.quiet
+        let result = try job.run()
+        for note in result.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        print("edited \(result.images) image(s) with \(requests.count) edit(s); wrote \(result.written.count) file(s) to \(out)")
+    }
+}
