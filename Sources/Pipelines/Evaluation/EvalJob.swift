@@ -91,8 +91,9 @@ public struct EvalJob {
         var skipped: [EvalMetric: Int] = [:]
         var resizedNames: [String] = []
         for pair in pairing.pairs {
-            let target = try EvalOutput.readImage(pair.target)
-            var pred = try EvalOutput.readImage(pair.pred)
+            // All metrics run on the job's device (SSIM's float64 filtering at 1024² is slow on a CPU).
+            let target = try EvalOutput.readImage(pair.target).to(device: device)
+            var pred = try EvalOutput.readImage(pair.pred).to(device: device)
             let resized = pred.shape != target.shape
             if resized {
                 // Predictions are compared at the target's size (antialiased bilinear resize).
@@ -147,7 +148,7 @@ public struct EvalJob {
             return try lpips.perImage(pred, target)[0]
         case .id:
             let embedder = identityEmbedder!
-            return try IdentitySimilarity.perImage(pred.to(device: device), target.to(device: device), embedder: embedder)[0]
+            return try IdentitySimilarity.perImage(pred, target, embedder: embedder)[0]
         }
     }
 

@@ -16,7 +16,7 @@ public protocol BatchSource: AnyObject {
 
 /// A batch source over images already in memory (tests, generated data).
 public final class TensorBatchSource: BatchSource {
-    let images: Tensor
+    public let images: Tensor
     var order: [Int64] = []
     var index = 0
     var epoch: Int64 = 0

@@ -5,15 +5,17 @@ import NN
 import TensorIO
 import Torch
 
-/// Trains a pSp or e4e encoder for a frozen generator, as pSp/e4e's `Coach` does (without e4e's optional latent
-/// discriminator): per batch x, w = E(x) + w_avg, ŷ = G(w) with random noise, resized to the encoder's input size
-/// (area averaging, pSp's face_pool), and
+/// Trains a pSp or e4e encoder for a frozen generator, as pSp/e4e's `Coach` does: per batch x, w = E(x) + w_avg,
+/// ŷ = G(w) with random noise, resized to the encoder's input size (area averaging, pSp's face_pool), and
 ///
 ///     loss = λ_l2·MSE(ŷ, x) + λ_lpips·LPIPS(ŷ, x) + λ_id·(1 − cos ArcFace) + λ_wnorm·w-norm (pSp)
 ///            + λ_delta·Σ_{i ≤ stage} mean‖w_i − w_0‖_p (e4e while training progressively)
+///            + λ_wd·mean_i softplus(−D(w_i)) over the discriminated entries (e4e's latent discriminator, optional)
 ///
 /// with e4e's progressive stage a function of the step (`EncoderTrainingOptions.progressiveSteps`). Only the encoder
-/// is optimised (Ranger or Adam); the generator is frozen.
+/// is optimised (Ranger or Adam); the generator is frozen. With the latent discriminator on, each step first trains
+/// D (Adam) on mapped z (real) against the encoder's codes (fake; entries 0…stage while progressive, then entry 0
+/// or, with pools, a random entry per code) with lazy R1, as e4e's `train_discriminator`.
 ///
 /// Checkpoints (`checkpoint.safetensors`, atomic) hold the inversion model (`encoder.*`, `decoder.*`, `latent_avg`
 /// and both configurations, so `gradstyle invert --model` reads them directly), the optimiser state, the step, the
@@ -28,6 +30,11 @@ public final class EncoderTrainer {
     public let options: EncoderTrainingOptions
     public let perceptual: LPIPS?
     public let identity: IDLoss?
+    /// e4e's latent discriminator, when `lambdaWDiscriminator` > 0.
+    public let wDiscriminator: LatentCodesDiscriminator?
+    let wDiscriminatorOptim: Adam?
+    let realPool: LatentCodesPool?
+    let fakePool: LatentCodesPool?
     let optimizer: Optimizer
     let data: BatchSource
     let device: Device
@@ -63,6 +70,16 @@ public final class EncoderTrainer {
         let parameters = model.encoder.parameters()
         optimizer = options.optimizer == "adam" ? Adam(parameters, learningRate: options.learningRate)
             : Ranger(parameters, learningRate: options.learningRate)
+        if options.lambdaWDiscriminator > 0 {
+            let d = LatentCodesDiscriminator(styleDim: model.generator.styleDim).to(device: device)
+            d.freeze()
+            wDiscriminator = d
+            wDiscriminatorOptim = Adam(d.parameters(), learningRate: options.wDiscriminatorLR)
+            realPool = options.wPoolSize > 0 ? LatentCodesPool(size: options.wPoolSize) : nil
+            fakePool = options.wPoolSize > 0 ? LatentCodesPool(size: options.wPoolSize) : nil
+        } else {
+            (wDiscriminator, wDiscriminatorOptim, realPool, fakePool) = (nil, nil, nil, nil)
+        }
         updateProgressiveStage()
     }
 
@@ -85,10 +102,25 @@ public final class EncoderTrainer {
         return Functional.interpolate(y, size: (s, s), mode: y.size(2) > s ? .area : .bilinear)
     }
 
+    /// The W+ entries the latent discriminator sees: 0…stage while training progressively, else all.
+    var discriminatedEntries: [Int] {
+        let n = model.encoderConfig.styleCount
+        guard isProgressive else { return Array(0..<n) }
+        return Array(0...Swift.min(progressiveStage.rawValue, n - 1))
+    }
+
     /// The loss of a batch and its parts, for source images `x` and latents `w` that produced `yHat`.
     func loss(x: Tensor, yHat: Tensor, w: Tensor) -> (Tensor, [String: Double]) {
         var parts: [String: Double] = [:]
         var total = Tensor.zeros([], device: x.device)
+        if let d = wDiscriminator {
+            let entries = discriminatedEntries
+            var adversarial = Tensor.zeros([], device: x.device)
+            for i in entries { adversarial = adversarial + (-d(w.select(dim: 1, index: i))).softplus().mean() }
+            adversarial = adversarial / Double(entries.count)
+            parts["w_adv"] = adversarial.item()
+            total = total + adversarial * options.lambdaWDiscriminator
+        }
         if isProgressive, let e4e = model.encoder as? Encoder4Editing, e4e.progressiveStage != .inference {
             let first = w.select(dim: 1, index: 0)
             var deltaLoss = Tensor.zeros([], device: x.device)
@@ -136,9 +168,11 @@ public final class EncoderTrainer {
     public func trainStep() throws -> [String: Double] {
         updateProgressiveStage()
         let x = try data.nextBatch(options.batch).to(.float32, device: device)
+        let discriminatorParts = try trainDiscriminator(x)
         let w = model.latents(x)
         let yHat = resized(model.generator.synthesis(w, noise: .random))
         var (total, parts) = loss(x: x, yHat: yHat, w: w)
+        parts.merge(discriminatorParts) { a, _ in a }
         if isProgressive { parts["stage"] = Double(progressiveStage.rawValue) }
         optimizer.zeroGrad()
         total.backward()
@@ -151,6 +185,53 @@ public final class EncoderTrainer {
     }
 
     private var lastBatch: Tensor?
+
+    // MARK: - Latent discriminator
+
+    /// e4e's `sample_real_and_fake_latents`: mapped z and the encoder's codes (the encoder runs in training mode,
+    /// so its batch-norm statistics move, as in the reference), through the pools.
+    func realAndFakeLatents(_ x: Tensor) -> (real: Tensor, fake: Tensor) {
+        let g = model.generator
+        var real = g.mapping(Tensor.randn([options.batch, g.styleDim], device: device))
+        var fake = model.latents(x)
+        if isProgressive {
+            fake = fake.indexSelect(dim: 1, index: Tensor(indices: discriminatedEntries, device: device))
+        }
+        if let realPool, let fakePool {
+            real = realPool.query(real)
+            fake = fakePool.query(fake)
+        }
+        if fake.rank == 3 { fake = fake.select(dim: 1, index: 0) }
+        return (real, fake)
+    }
+
+    /// e4e's `train_discriminator`: one logistic step, and every `dRegEvery` steps an R1 step on the real codes.
+    func trainDiscriminator(_ x: Tensor) throws -> [String: Double] {
+        guard let d = wDiscriminator, let dOptim = wDiscriminatorOptim else { return [:] }
+        var parts: [String: Double] = [:]
+        d.unfreeze()
+        defer { d.freeze() }
+        let (real, fake) = withNoGrad { realAndFakeLatents(x) }
+        let realLoss = (-d(real)).softplus().mean()
+        let fakeLoss = d(fake).softplus().mean()
+        let loss = realLoss + fakeLoss
+        d.zeroGrad()
+        loss.backward()
+        dOptim.step()
+        parts["d_real"] = realLoss.item()
+        parts["d_fake"] = fakeLoss.item()
+        if step % options.dRegEvery == 0 {
+            let r = real.detach().requiresGrad(true)
+            let prediction = d(r)
+            let gradient = Autograd.grad(outputs: [prediction.sum()], inputs: [r], createGraph: true)[0]!
+            let penalty = gradient.square().reshape([r.size(0), -1]).sum(dim: 1).mean()
+            d.zeroGrad()
+            (penalty * (options.r1 / 2 * Double(options.dRegEvery))).backward()
+            dOptim.step()
+            parts["d_r1"] = penalty.item()
+        }
+        return parts
+    }
 
     // MARK: - Samples
 
@@ -176,6 +257,12 @@ public final class EncoderTrainer {
         for (name, t) in model.stateDict() { c.tensors[name] = t }
         c.metadata = modelMetadata
         c.store(optimizer, as: "optim")
+        if let d = wDiscriminator, let dOptim = wDiscriminatorOptim {
+            c.store(d, as: "w_discriminator")
+            c.store(dOptim, as: "w_discriminator_optim")
+            if let real = realPool?.state { c.tensors["w_pool.real"] = real }
+            if let fake = fakePool?.state { c.tensors["w_pool.fake"] = fake }
+        }
         c.storeRNG()
         c.store(position: data.resumePosition, as: "data")
         c.metadata["kind"] = EncoderTrainer.kind
@@ -212,6 +299,13 @@ public final class EncoderTrainer {
             for (name, _) in model.stateDict() { weights[name] = c.tensors[name] }
             _ = try withTorchErrors { try model.loadStateDict(weights.compactMapValues { $0 }) }
             try c.restore(optimizer, from: "optim")
+            if let d = wDiscriminator, let dOptim = wDiscriminatorOptim {
+                try c.restore(d, from: "w_discriminator")
+                try c.restore(dOptim, from: "w_discriminator_optim")
+                d.freeze()
+                realPool?.restore(c.tensors["w_pool.real"]?.to(device: device))
+                fakePool?.restore(c.tensors["w_pool.fake"]?.to(device: device))
+            }
             try data.restore(resumePosition: c.position("data"))
             guard let s = Int(c.metadata["step"] ?? ""), s >= 0 else { throw ModelError("checkpoint has no step") }
             step = s
@@ -266,7 +360,7 @@ public final class EncoderTrainer {
     /// The progress line's status: losses, and the progressive stage the step trained with.
     static func status(step: Int, parts: [String: Double]) -> String {
         var s = "step \(step)"
-        for key in ["loss", "l2", "lpips", "id", "w_norm", "delta"] {
+        for key in ["loss", "l2", "lpips", "id", "w_norm", "delta", "w_adv", "d_real", "d_fake"] {
             if let v = parts[key] { s += String(format: " %@ %.4f", key, v) }
         }
         if let stage = parts["stage"] { s += " stage \(ProgressiveStage(rawValue: Int(stage)))" }

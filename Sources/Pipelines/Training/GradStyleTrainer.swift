@@ -128,6 +128,7 @@ public final class GradStyleTrainer {
                 let align = alignerLoss(edited.alignedResiduals, targets)
                 total = total + align * options.lambdaAlign
                 log["align"] = align.item()
+                log["align_rel"] = relativeAlignmentError(edited.alignedResiduals, targets)
             }
         case .featureWarp:
             let warp = RandomWarp.random(count: x.size(0), strength: options.misalignStrength)
@@ -141,6 +142,7 @@ public final class GradStyleTrainer {
                 let align = alignerLoss(edited.alignedResiduals, rec.residuals.map { $0.detach() })
                 total = total + align * options.lambdaAlign
                 log["align"] = align.item()
+                log["align_rel"] = relativeAlignmentError(edited.alignedResiduals, rec.residuals)
             }
         case .none:
             break
@@ -153,6 +155,16 @@ public final class GradStyleTrainer {
         step += 1
         history.append(log)
         return log
+    }
+
+    /// Σ|F' − F̃| / Σ|F̃| over all stages: the alignment error relative to the residuals' size, which (unlike the
+    /// loss itself) does not grow just because the residuals do while the GRMs learn.
+    func relativeAlignmentError(_ aligned: [Tensor], _ targets: [Tensor]) -> Double {
+        withNoGrad {
+            let err = zip(aligned, targets).map { ($0 - $1).abs().sum().item() }.reduce(0, +)
+            let size = targets.map { $0.abs().sum().item() }.reduce(0, +)
+            return err / Swift.max(size, 1e-12)
+        }
     }
 
     /// Σ_m mean |F'_m − F̃_m|.
@@ -205,6 +217,10 @@ public final class GradStyleTrainer {
     /// Source | e4e | GradStyle reconstruction | a warped "edit" through the Editing Stream, one row per sample.
     public func sheet() throws -> RasterImage {
         guard let x = sampleImages else { throw ModelError("no samples yet") }
+        // Evaluation mode: the sheet must not update batch-norm statistics (that would change training).
+        let wasTraining = model.network.isTraining
+        model.network.eval()
+        defer { model.network.train(wasTraining) }
         let rows = withNoGrad { () -> [Tensor] in
             let e4e = toTrainingSize(model.reconstruct(x, useResiduals: false).image)
             let rec = model.reconstruct(x)
