@@ -12,8 +12,8 @@ struct TrainEncoderCommand: ParsableCommand {
         Writes OUT/checkpoint.safetensors (resume state; also usable as `invert --model`), OUT/model.safetensors \
         (the inversion model: encoder + generator + latent_avg) and OUT/samples/ (source | reconstruction). \
         Losses: L2, LPIPS (needs --lpips-weights; left out otherwise), ID (--id-lambda, needs --arcface), \
-        pSp's w-norm or e4e's delta regularisation with progressive deltas. e4e's latent discriminator is not \
-        implemented.
+        pSp's w-norm or e4e's delta regularisation with progressive deltas, and e4e's optional latent \
+        discriminator (--w-discriminator-lambda).
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -59,6 +59,11 @@ struct TrainEncoderCommand: ParsableCommand {
     @Option(help: "e4e: step at which deltas start training.") var progressiveStart: Int = 20_000
     @Option(help: "e4e: steps between enabling successive deltas.") var progressiveStepEvery: Int = 2_000
     @Flag(help: "e4e: train every delta from the start, without delta regularisation.") var noProgressive = false
+    @Option(help: "e4e latent discriminator weight (0 = off; e4e's README uses 0.1).") var wDiscriminatorLambda: Double = 0
+    @Option(help: "Latent discriminator learning rate (Adam).") var wDiscriminatorLr: Double = 2e-5
+    @Option(help: "Latent discriminator R1 weight.") var r1: Double = 10
+    @Option(help: "Latent discriminator: R1 every N steps.") var dRegEvery: Int = 16
+    @Option(help: "Latent discriminator code pools (0 = none; e4e's --use_w_pool: 50).") var wPoolSize: Int = 50
     @Flag(help: "Disable random horizontal flips.") var noXflip = false
     @Flag(help: "Continue from OUT/checkpoint.safetensors (model and options come from it).") var resume = false
 
@@ -135,6 +140,11 @@ struct TrainEncoderCommand: ParsableCommand {
             options.deltaNorm = deltaNorm
             options.progressiveStart = noProgressive ? nil : progressiveStart
             options.progressiveStepEvery = progressiveStepEvery
+            options.lambdaWDiscriminator = wDiscriminatorLambda
+            options.wDiscriminatorLR = wDiscriminatorLr
+            options.r1 = r1
+            options.dRegEvery = dRegEvery
+            options.wPoolSize = wPoolSize
             options.sampleEvery = sampleEvery
             options.checkpointEvery = checkpointEvery
             let dataset = try makeDataset(resolution: inputSize, device: device)

@@ -103,6 +103,7 @@ final class TrainEncoderCommandTests: XCTestCase {
         XCTAssertEqual(trainer.history[0]["delta"], 0, "stage 0: no deltas yet")
         XCTAssertGreaterThan(trainer.history[5]["delta"]!, 0)
         XCTAssertEqual((trainer.model.encoder as! Encoder4Editing).progressiveStage, .delta(3))
+        XCTAssertEqual(trainer.history[5]["stage"], 2)
     }
 
     func testPSpTrainsWithWNorm() throws {
@@ -116,10 +117,14 @@ final class TrainEncoderCommandTests: XCTestCase {
     }
 
     /// Stop after 3 steps, resume from the checkpoint in fresh objects, continue to 6: the same weights, optimiser
-    /// state and batch stream as one uninterrupted run of 6 steps (crossing progressive stages and a Lookahead sync).
+    /// state and batch stream as one uninterrupted run of 6 steps (crossing progressive stages, a Lookahead sync,
+    /// latent-discriminator R1 steps and a full code pool).
     func testResumeAfterAKillIsExact() throws {
         let (g, images) = try setUpGenerator()
-        let options = smallOptions()
+        var options = smallOptions()
+        options.lambdaWDiscriminator = 0.1
+        options.dRegEvery = 2
+        options.wPoolSize = 3
 
         let straight = try makeTrainer(.e4e, generator: g, images: images, options: options)
         try straight.train(untilStep: 6, outDirectory: dir.appendingPathComponent("straight"))
@@ -144,6 +149,14 @@ final class TrainEncoderCommandTests: XCTestCase {
             XCTAssertEqual(t.floats(), sb.tensors(under: "optim")[k]?.floats(), k)
         }
         XCTAssertEqual(sa.tensors["rng.cpu"]?.int64s(), sb.tensors["rng.cpu"]?.int64s())
+        for prefix in ["w_discriminator", "w_discriminator_optim", "w_pool"] {
+            XCTAssertFalse(sa.tensors(under: prefix).isEmpty, prefix)
+            for (k, t) in sa.tensors(under: prefix) {
+                XCTAssertEqual(t.floats(), sb.tensors(under: prefix)[k]?.floats(), "\(prefix).\(k)")
+            }
+        }
+        XCTAssertNotNil(straight.history[4]["d_r1"])
+        XCTAssertNotNil(straight.history[5]["w_adv"])
     }
 
     func testRejectsMismatchedData() throws {
@@ -153,5 +166,18 @@ final class TrainEncoderCommandTests: XCTestCase {
                                              options: smallOptions())) {
             XCTAssertTrue("\($0)".contains("32"), "\($0)")
         }
+    }
+}
+
+final class EncoderTrainingOptionsTests: XCTestCase {
+    func testJSONRoundTripKeepsNilProgressiveStartAndDefaultsMissingKeys() throws {
+        var o = EncoderTrainingOptions()
+        o.progressiveStart = nil
+        o.lambdaWDiscriminator = 0.1
+        XCTAssertEqual(try JSONDecoder().decode(EncoderTrainingOptions.self, from: try JSONEncoder().encode(o)), o)
+        let old = try JSONDecoder().decode(EncoderTrainingOptions.self, from: Data(#"{"batch": 2, "progressiveStart": 7}"#.utf8))
+        XCTAssertEqual(old.batch, 2)
+        XCTAssertEqual(old.progressiveStart, 7)
+        XCTAssertEqual(old.learningRate, EncoderTrainingOptions().learningRate)
     }
 }

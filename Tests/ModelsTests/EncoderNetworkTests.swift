@@ -155,6 +155,14 @@ final class EncoderNetworkTests: XCTestCase {
         XCTAssertNil(EncoderType(referenceName: "BackboneEncoderUsingLastLayerIntoW"))
     }
 
+    func testLatentDiscriminatorKeys() {
+        // e4e's LatentCodesDiscriminator(512, 4): Linear/LeakyReLU pairs, then Linear(512, 1).
+        let d = LatentCodesDiscriminator()
+        XCTAssertEqual(keys(d), ["mlp.0.weight 512,512", "mlp.0.bias 512", "mlp.2.weight 512,512", "mlp.2.bias 512",
+                                 "mlp.4.weight 512,512", "mlp.4.bias 512", "mlp.6.weight 1,512", "mlp.6.bias 1"])
+        XCTAssertEqual(d(Tensor.randn([3, 512])).shape, [3, 1])
+    }
+
     func testInvalidConfigurationsAreRejected() throws {
         XCTAssertThrowsError(try IRBackboneConfig.depth(34))
         XCTAssertThrowsError(try IRBackboneConfig.depth(50, widthMultiplier: 1.0 / 32))  // SE leaves 0 channels at width 2

@@ -69,6 +69,10 @@ public struct InversionJob {
         let names = InversionJob.outputNames(images.files)
 
         let model = try InversionModel.load(modelURL, device: device, encoderType: encoderType).eval()
+        let channels = model.encoderConfig.backbone.inputChannels
+        guard channels == 3 else {
+            throw TensorIOError(modelURL, "this encoder takes \(channels)-channel inputs (a pSp sketch/segmentation model), not RGB images")
+        }
         var notes = model.notes
         let size = model.inputSize
         let resolution = outputSize ?? model.generator.size

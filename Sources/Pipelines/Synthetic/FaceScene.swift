@@ -26,6 +26,8 @@ struct FaceScene {
     let noseB: Float, noseHalfWidth: Float, noseTipShift: Float
     let mouthB: Float, mouthHalfWidth: Float, smileDepth: Float, mouthOpen: Float
     let smile: Float
+    /// The mouth's half-width at a neutral smile (what nothing outside the mouth zone may depend on smile through).
+    let mouthBaseHalfWidth: Float
     /// The mouth zone: an ellipse (centre b, half-axes) that holds the mouth at every smile value.
     let mouthZoneB: Float, mouthZoneA: Float, mouthZoneHalfHeight: Float
     /// The eye zone: the band of heights [top, bottom] across the head.
@@ -87,8 +89,9 @@ struct FaceScene {
         mouthB = 0.148 + 0.012 * age
         smile = Float(a.smile)
         let baseMouth = 0.041 * Float(f.mouthWidth)
+        mouthBaseHalfWidth = baseMouth
         mouthHalfWidth = baseMouth * (1 + 0.12 * smile)
-        smileDepth = 0.017 * smile
+        smileDepth = 0.021 * smile
         mouthOpen = 0.02 * smoothstep(0.3, 1.0, smile)
         mouthZoneB = mouthB + 0.004
         mouthZoneA = baseMouth * 1.12 + 0.026

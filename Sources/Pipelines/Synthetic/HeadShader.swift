@@ -96,7 +96,7 @@ extension FaceScene {
         for s in [Float(-1), 1] {
             let t = (b - (noseB - 0.006)) / (mouthB + 0.012 - (noseB - 0.006))
             if t > 0, t < 1 {
-                let la = s * (noseHalfWidth + 0.008 + t * (mouthHalfWidth + 0.002 - noseHalfWidth))
+                let la = s * (noseHalfWidth + 0.008 + t * (mouthBaseHalfWidth + 0.006 - noseHalfWidth))
                 if abs(a - la) < width * 1.2 { layer.over(line, 0.5 * w * (1 - 0.5 * t), .face) }
             }
             // Bags under the eyes.

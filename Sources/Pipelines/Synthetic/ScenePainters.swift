@@ -136,8 +136,8 @@ extension FaceScene {
             let ex = cx / (neckHalfWidth * 1.35), ey = (y - shoulderTop) / 0.05
             return ex * ex + ey * ey >= 1
         case .vNeck:
-            let apex = shoulderTop + 0.13
-            return !(y < apex && abs(cx) < (apex - y) * 0.45 + 0.004)
+            let apex = shoulderTop + 0.11
+            return !(y < apex && abs(cx) < (apex - y) * 0.38 + 0.004)
         case .turtleneck:
             return true
         }

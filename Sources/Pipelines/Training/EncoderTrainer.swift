@@ -42,8 +42,9 @@ public final class EncoderTrainer {
     public var quiet = false
     /// Where progress lines go (standard error when nil).
     public var progressOutput: ((String) -> Void)?
-    /// The losses of every step of this session.
+    /// The losses of this session's steps (the most recent `historyLimit`).
     public private(set) var history: [[String: Double]] = []
+    public var historyLimit = 10_000
 
     /// `perceptual` / `identity` may be nil: their terms are then left out whatever their λ.
     public init(model: InversionModel, data: BatchSource, options: EncoderTrainingOptions,
@@ -134,7 +135,7 @@ public final class EncoderTrainer {
         if model.encoder is GradualStyleEncoder, options.lambdaWNorm > 0, let avg = model.latentAverage,
            model.encoderConfig.startFromLatentAvg {
             let offset = w - avg.unsqueeze(dim: 0)
-            let wNorm = offset.square().sum(dims: [1, 2]).sqrt().sum() / Double(w.size(0))
+            let wNorm = offset.norm(dims: [1, 2]).sum() / Double(w.size(0))
             parts["w_norm"] = wNorm.item()
             total = total + wNorm * options.lambdaWNorm
         }
@@ -160,7 +161,8 @@ public final class EncoderTrainer {
 
     /// ‖v‖_p over dim 1 (torch.norm(v, p, dim=1)).
     static func norm(_ v: Tensor, p: Double) -> Tensor {
-        p == 2 ? v.square().sum(dim: 1).sqrt() : v.abs().pow(p).sum(dim: 1).pow(1 / p)
+        // torch.norm's own kernel for p = 2: its gradient at a zero vector is 0, not NaN.
+        p == 2 ? v.norm(dims: [1]) : v.abs().pow(p).sum(dim: 1).pow(1 / p)
     }
 
     /// One optimisation step on the next batch; returns the losses.
@@ -180,58 +182,12 @@ public final class EncoderTrainer {
         step += 1
         updateProgressiveStage()
         history.append(parts)
+        if history.count > historyLimit { history.removeFirst(history.count - historyLimit) }
         lastBatch = x
         return parts
     }
 
     private var lastBatch: Tensor?
-
-    // MARK: - Latent discriminator
-
-    /// e4e's `sample_real_and_fake_latents`: mapped z and the encoder's codes (the encoder runs in training mode,
-    /// so its batch-norm statistics move, as in the reference), through the pools.
-    func realAndFakeLatents(_ x: Tensor) -> (real: Tensor, fake: Tensor) {
-        let g = model.generator
-        var real = g.mapping(Tensor.randn([options.batch, g.styleDim], device: device))
-        var fake = model.latents(x)
-        if isProgressive {
-            fake = fake.indexSelect(dim: 1, index: Tensor(indices: discriminatedEntries, device: device))
-        }
-        if let realPool, let fakePool {
-            real = realPool.query(real)
-            fake = fakePool.query(fake)
-        }
-        if fake.rank == 3 { fake = fake.select(dim: 1, index: 0) }
-        return (real, fake)
-    }
-
-    /// e4e's `train_discriminator`: one logistic step, and every `dRegEvery` steps an R1 step on the real codes.
-    func trainDiscriminator(_ x: Tensor) throws -> [String: Double] {
-        guard let d = wDiscriminator, let dOptim = wDiscriminatorOptim else { return [:] }
-        var parts: [String: Double] = [:]
-        d.unfreeze()
-        defer { d.freeze() }
-        let (real, fake) = withNoGrad { realAndFakeLatents(x) }
-        let realLoss = (-d(real)).softplus().mean()
-        let fakeLoss = d(fake).softplus().mean()
-        let loss = realLoss + fakeLoss
-        d.zeroGrad()
-        loss.backward()
-        dOptim.step()
-        parts["d_real"] = realLoss.item()
-        parts["d_fake"] = fakeLoss.item()
-        if step % options.dRegEvery == 0 {
-            let r = real.detach().requiresGrad(true)
-            let prediction = d(r)
-            let gradient = Autograd.grad(outputs: [prediction.sum()], inputs: [r], createGraph: true)[0]!
-            let penalty = gradient.square().reshape([r.size(0), -1]).sum(dim: 1).mean()
-            d.zeroGrad()
-            (penalty * (options.r1 / 2 * Double(options.dRegEvery))).backward()
-            dOptim.step()
-            parts["d_r1"] = penalty.item()
-        }
-        return parts
-    }
 
     // MARK: - Samples
 

@@ -83,8 +83,8 @@ extension EncoderTrainingOptions {
         try read(.lambdaWNorm, &o.lambdaWNorm)
         try read(.lambdaDelta, &o.lambdaDelta)
         try read(.deltaNorm, &o.deltaNorm)
-        // nil is meaningful here (no progressive training): only a missing key takes the default.
-        if c.contains(.progressiveStart) { o.progressiveStart = try c.decodeIfPresent(Int.self, forKey: .progressiveStart) }
+        // Encoding leaves nil out, so a missing key means "not progressive".
+        o.progressiveStart = try c.decodeIfPresent(Int.self, forKey: .progressiveStart)
         try read(.progressiveStepEvery, &o.progressiveStepEvery)
         try read(.lambdaWDiscriminator, &o.lambdaWDiscriminator)
         try read(.wDiscriminatorLR, &o.wDiscriminatorLR)

@@ -98,10 +98,19 @@ public final class GradStyleTrainer {
             : Ranger(params, learningRate: options.learningRate)
     }
 
-    /// Generator output at the training resolution (area down-sampling, as the references' face_pool).
+    /// Output and target at a common resolution: the smaller of the two, by area down-sampling (the references'
+    /// face_pool brings a 1024² generator to the 256² data; a 64² generator compares against 128² data at 64²).
+    func aligned(_ y: Tensor, _ x: Tensor) -> (Tensor, Tensor) {
+        let s = Swift.min(y.size(2), x.size(2))
+        func at(_ t: Tensor) -> Tensor { t.size(2) == s ? t : Functional.interpolate(t, size: (s, s), mode: .area) }
+        return (at(y), at(x))
+    }
+
+    /// Generator output at the data's resolution (for sheets).
     func toTrainingSize(_ y: Tensor) -> Tensor {
         let s = data.resolution
-        return y.size(2) == s ? y : Functional.interpolate(y, size: (s, s), mode: .area)
+        guard y.size(2) != s else { return y }
+        return Functional.interpolate(y, size: (s, s), mode: y.size(2) > s ? .area : .bilinear)
     }
 
     public func trainStep() throws -> [String: Double] {
@@ -110,7 +119,8 @@ public final class GradStyleTrainer {
         var log: [String: Double] = [:]
 
         let rec = model.reconstruct(x, noise: .const)
-        let (recLoss, recParts) = losses(toTrainingSize(rec.image), x, options)
+        let (recY, recX) = aligned(rec.image, x)
+        let (recLoss, recParts) = losses(recY, recX, options)
         var total = recLoss
         for (k, v) in recParts { log["rec_\(k)"] = v }
 
@@ -120,7 +130,8 @@ public final class GradStyleTrainer {
             let xt = warp.apply(x)
             let (wt, pyramidT) = withNoGrad { model.encode(xt) }
             let edited = model.edit(rec, editedLatent: wt, noise: .const)
-            let (ediLoss, ediParts) = losses(toTrainingSize(edited.image), xt, options)
+            let (ediY, ediX) = aligned(edited.image, xt)
+            let (ediLoss, ediParts) = losses(ediY, ediX, options)
             total = total + ediLoss
             for (k, v) in ediParts { log["edi_\(k)"] = v }
             if options.lambdaAlign > 0 {
@@ -135,7 +146,8 @@ public final class GradStyleTrainer {
             let warped = rec.residuals.map { warp.apply($0) }
             let warpedFeatures = rec.features.map { warp.apply($0) }
             let edited = model.edit(residuals: warped, reconstructionFeatures: warpedFeatures, editedLatent: rec.latent)
-            let (ediLoss, ediParts) = losses(toTrainingSize(edited.image), x, options)
+            let (ediY, ediX) = aligned(edited.image, x)
+            let (ediLoss, ediParts) = losses(ediY, ediX, options)
             total = total + ediLoss
             for (k, v) in ediParts { log["edi_\(k)"] = v }
             if options.lambdaAlign > 0 {
