@@ -16,7 +16,7 @@ struct InvertCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Inversion method: e4e (encoder only). gradstyle and single-stage are not available yet.")
+    @Option(help: "Inversion method: gradstyle (both streams; needs a GradStyle bundle), e4e (encoder only), single-stage (the one-shot baseline stored in the bundle).")
     var method: String = "e4e"
 
     @Option(help: "Inversion model: pSp/e4e/HFGI .pt or our .safetensors.")

@@ -135,12 +135,16 @@ final class InvertCommandTests: XCTestCase {
         XCTAssertEqual(files(in: out), ["existing.txt"])
     }
 
-    func testLaterMethodsAreNotAvailableYet() throws {
+    func testGradStyleMethodsNeedANetworkInTheFile() throws {
         let (modelURL, _) = try makeModel()
-        for method in [InversionJob.Method.gradstyle, .singleStage] {
-            var job = InversionJob(modelURL: modelURL, input: dir, out: dir.appendingPathComponent("o"))
+        let images = dir.appendingPathComponent("gs-in")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        try ImageTensors.write(Tensor.zeros([1, 3, 8, 8]), to: [images.appendingPathComponent("a.png")])
+        for (method, prefix) in [(InversionJob.Method.gradstyle, "gradstyle"), (.singleStage, "single_stage")] {
+            var job = InversionJob(modelURL: modelURL, input: images, out: dir.appendingPathComponent("o"))
             job.method = method
-            XCTAssertThrowsError(try job.run()) { XCTAssertTrue("\($0)".contains("not available yet"), "\($0)") }
+            job.quiet = true
+            XCTAssertThrowsError(try job.run()) { XCTAssertTrue("\($0)".contains("no '\(prefix)' GradStyle network"), "\($0)") }
         }
     }
 }

@@ -128,6 +128,16 @@ final class GradStyleTrainingTests: XCTestCase {
                 XCTAssertTrue(FileManager.default.fileExists(atPath: outDir.appendingPathComponent("\(method.rawValue)/\(name)").path), "\(method): \(name)")
             }
         }
+        // invert --method gradstyle / single-stage through the same bundle
+        for method in [InversionJob.Method.gradstyle, .singleStage, .e4e] {
+            var job = InversionJob(modelURL: url, input: inputDir, out: dir.appendingPathComponent("inv-\(method.rawValue)"))
+            job.method = method
+            job.saveLatents = true
+            job.quiet = true
+            let r = try job.run()
+            XCTAssertEqual(r.count, 2)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("inv-\(method.rawValue)/latents.npy").path))
+        }
         // strength 0 through the e4e method is exactly the inversion
         let e4e = try ModelLoading.gradStyleModel(url, method: .e4e, device: .cpu)
         let rec = withNoGrad { e4e.reconstruct(x, useResiduals: false) }

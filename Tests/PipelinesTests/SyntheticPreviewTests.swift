@@ -22,20 +22,30 @@ final class SyntheticPreviewTests: XCTestCase {
         let renderer = FaceRenderer(), sampler = FaceSampler(seed: seed)
         let sweeps: [(FaceAttribute, [Double])] = [(.smile, [-1, 0, 1]), (.yaw, [-1, 0, 1]), (.age, [0, 0.5, 1]),
                                                    (.eyeglasses, [0, 1]), (.hairHue, [0, 0.33, 0.66])]
-        var tiles: [RasterImage] = []
-        let rows = 6
-        for i in 0..<rows {
-            let face = sampler.sample(i)
-            for (attribute, values) in sweeps {
-                for v in values { tiles.append(renderer.render(face.modified(attribute.keyPath, to: v), size: 64)) }
+        // Large yaw sweeps of two faces.
+        var yawTiles: [RasterImage] = []
+        for i in [2, 3] {
+            for v in [-1.0, -0.5, 0, 0.5, 1] {
+                yawTiles.append(renderer.render(sampler.sample(i).modified(\.yaw, to: v), size: 256))
             }
-            let masks = renderer.renderWithMasks(face, size: 64)
-            for region in [FaceRegion.mouth, .eyes, .hair] { tiles.append(masks.maskImage(region).toRGB()) }
         }
-        let columns = tiles.count / rows
-        let labels = sweeps.flatMap { a, values in values.map { "\(a.column.prefix(5)) \($0)" } } + ["mouth", "eyes", "hair"]
-        let sheet = try ImageGrid(rows: rows, columns: columns, padding: 2, columnLabels: labels.map { String($0.prefix(10)) })
-            .render(tiles)
-        try ImageFile.write(sheet, to: dir.appendingPathComponent("sweeps-64.png"))
+        try ImageFile.write(try ImageGrid.mosaic(yawTiles, columns: 5, padding: 2), to: dir.appendingPathComponent("yaw-256.png"))
+
+        for (size, rows) in [(64, 6), (128, 3)] {
+            var tiles: [RasterImage] = []
+            for i in 0..<rows {
+                let face = sampler.sample(i)
+                for (attribute, values) in sweeps {
+                    for v in values { tiles.append(renderer.render(face.modified(attribute.keyPath, to: v), size: size)) }
+                }
+                let masks = renderer.renderWithMasks(face, size: size)
+                for region in [FaceRegion.mouth, .eyes, .hair] { tiles.append(masks.maskImage(region).toRGB()) }
+            }
+            let columns = tiles.count / rows
+            let labels = sweeps.flatMap { a, values in values.map { "\(a.column.prefix(5)) \($0)" } } + ["mouth", "eyes", "hair"]
+            let sheet = try ImageGrid(rows: rows, columns: columns, padding: 2, columnLabels: labels.map { String($0.prefix(10)) })
+                .render(tiles)
+            try ImageFile.write(sheet, to: dir.appendingPathComponent("sweeps-\(size).png"))
+        }
     }
 }

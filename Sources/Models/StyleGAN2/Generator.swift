@@ -115,7 +115,13 @@ public final class Generator: Module {
     /// Truncation towards `center` (default: `latentAverage`): w ← c + ψ (w − c). Works on N×D and N×L×D.
     public func truncate(_ w: Tensor, psi: Double, center: Tensor? = nil) -> Tensor {
         guard psi != 1, let c = center ?? latentAverage else { return w }
-        let c2 = w.rank == 3 ? c.reshape([1, 1, styleDim]) : c.reshape([1, styleDim])
+        // The centre is D (rosinality, NVIDIA) or n_latent × D (pSp/e4e latent_avg, whose rows are equal).
+        let c2: Tensor
+        if w.rank == 3 {
+            c2 = c.count == styleDim ? c.reshape([1, 1, styleDim]) : c.reshape([1, latentCount, styleDim])
+        } else {
+            c2 = c.reshape([-1, styleDim]).narrow(dim: 0, start: 0, length: 1)
+        }
         return c2 + (w - c2) * psi
     }
 

@@ -19,11 +19,7 @@ import Torch
 /// staging folder inside `out` and moved into place only when every image succeeded, so a bad input (missing file,
 /// not an image, corrupt data) or a bad checkpoint leaves no partial outputs.
 public struct InversionJob {
-    public enum Method: String, CaseIterable, Sendable {
-        case e4e
-        case gradstyle
-        case singleStage = "single-stage"
-    }
+    public typealias Method = InversionMethod
 
     public var method: Method = .e4e
     public var modelURL: URL
@@ -56,9 +52,6 @@ public struct InversionJob {
     }
 
     public func run() throws -> Result {
-        guard method == .e4e else {
-            throw ModelError("--method \(method.rawValue) is not available yet (it arrives with the GradStyle streams); use --method e4e")
-        }
         guard batch >= 1 else { throw ModelError("--batch must be at least 1, got \(batch)") }
         if let outputSize, !(1...8192).contains(outputSize) {
             throw ModelError("--output-size must be between 1 and 8192, got \(outputSize)")
@@ -69,6 +62,11 @@ public struct InversionJob {
         let names = InversionJob.outputNames(images.files)
 
         let model = try InversionModel.load(modelURL, device: device, encoderType: encoderType).eval()
+        // GradStyle (or its one-shot baseline) adds the residual streams on top of the same encoder and generator.
+        let gradstyle: GradStyleModel? = method == .e4e ? nil
+            : GradStyleModel(inversion: model, network: try GradStyleBundle.loadNetwork(
+                try CheckpointFile(modelURL), prefix: method == .gradstyle ? GradStyleBundle.mainPrefix : GradStyleBundle.singleStagePrefix,
+                device: device))
         let channels = model.encoderConfig.backbone.inputChannels
         guard channels == 3 else {
             throw TensorIOError(modelURL, "this encoder takes \(channels)-channel inputs (a pSp sketch/segmentation model), not RGB images")
@@ -88,7 +86,13 @@ public struct InversionJob {
                 let x = try images.batch(range, size: size, device: device, notes: &imageNotes)
                 let (w, y) = try withTorchErrors {
                     try withInferenceMode { () throws -> (Tensor, Tensor) in
-                        let (w, y) = model.invert(x)
+                        let (w, y): (Tensor, Tensor)
+                        if let gradstyle {
+                            let rec = gradstyle.reconstruct(x)
+                            (w, y) = (rec.latent, rec.image)
+                        } else {
+                            (w, y) = model.invert(x)
+                        }
                         return (w.to(device: .cpu), InversionJob.resize(y, to: resolution).to(device: .cpu))
                     }
                 }

@@ -87,7 +87,7 @@ public struct FaceRenderer: Sendable {
         }
         for ear in ears where !ear.inFront { paintEar(ear) }
 
-        canvas.paint(x0: scene.neckX - 0.12, y0: head.cy + 0.05, x1: scene.neckX + 0.12, y1: 1) { x, y in
+        canvas.paint(x0: scene.neckX - 0.3, y0: head.cy + 0.05, x1: scene.neckX + 0.3, y1: 1.2) { x, y in
             scene.insideNeck(x: x, y: y) ? Paint(scene.neckColor(x: x, y: y), 1, .face) : nil
         }
         canvas.paint(x0: 0, y0: head.cy + head.ry, x1: 1, y1: 1) { x, y in

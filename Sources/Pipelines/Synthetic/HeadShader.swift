@@ -357,8 +357,9 @@ extension FaceScene {
         let t = abs(p.theta)
         switch details.hair.kind {
         case .short, .bun:
-            if p.b < eyeB + 0.035 { return t > 1.22 }
-            return t > 1.62 && p.b < noseB + 0.04
+            // Temples down to eye level, then the line curves back behind the ear to the nape.
+            let below = max(0, p.b - (eyeB + 0.01))
+            return t > 1.22 + min(below * 9, 0.42) && p.b < noseB + 0.05
         case .bob:
             return t > 1.12 && p.b < hairBottom - head.cy
         case .long:

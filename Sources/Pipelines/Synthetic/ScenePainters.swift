@@ -101,14 +101,18 @@ extension FaceScene {
 
     // MARK: - Neck and clothing
 
+    /// The neck, widening into the chest below the shoulder line (which clothing covers except at the neckline).
     func insideNeck(x: Float, y: Float) -> Bool {
-        guard y > head.cy + 0.08, y < 0.97 else { return false }
-        let flare = 1 + 0.6 * smoothstep(shoulderTop - 0.03, shoulderTop + 0.1, y)
-        return abs(x - neckX) < neckHalfWidth * flare
+        guard y > head.cy + 0.08, y < 1.2 else { return false }
+        return abs(x - neckX) < neckHalfWidth * neckFlare(y)
+    }
+
+    @inline(__always) func neckFlare(_ y: Float) -> Float {
+        1 + 0.35 * smoothstep(shoulderTop - 0.04, shoulderTop, y) + 3 * smoothstep(shoulderTop, shoulderTop + 0.06, y)
     }
 
     func neckColor(x: Float, y: Float) -> FaceColor {
-        let nx = (x - neckX) / neckHalfWidth
+        let nx = min(max((x - neckX) / (neckHalfWidth * neckFlare(y)), -1), 1)
         let normal = SIMD3<Float>(nx * 0.8, 0.1, (max(0.05, 1 - nx * nx * 0.64)).squareRoot())
         // The chin's shadow on the upper neck.
         let shadow = 1 - 0.3 * (1 - smoothstep(head.cy + head.ry - 0.03, head.cy + head.ry + 0.07, y))
@@ -136,8 +140,8 @@ extension FaceScene {
             let ex = cx / (neckHalfWidth * 1.35), ey = (y - shoulderTop) / 0.05
             return ex * ex + ey * ey >= 1
         case .vNeck:
-            let apex = shoulderTop + 0.11
-            return !(y < apex && abs(cx) < (apex - y) * 0.38 + 0.004)
+            let apex = shoulderTop + 0.13
+            return !(y < apex && abs(cx) < neckHalfWidth * 1.3 * (apex - y) / (apex - shoulderTop + 0.01) + 0.003)
         case .turtleneck:
             return true
         }
