@@ -6,7 +6,7 @@ import Pipelines
 struct DirectionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "directions", abstract: "Fit and list latent editing directions.",
-        subcommands: [FitDirectionCommand.self, ListDirectionsCommand.self])
+        subcommands: [FitDirectionCommand.self, ListDirectionsCommand.self, DirectionsSampleCommand.self])
 }
 
 struct FitDirectionCommand: ParsableCommand {

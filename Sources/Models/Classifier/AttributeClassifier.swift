@@ -125,7 +125,7 @@ public final class AttributeClassifier: Module {
         let classifier = AttributeClassifier(config)
         do {
             let tensors = try file.stateDict().tensors()
-            try withTorchErrors { try classifier.loadStateDict(tensors) }
+            _ = try withTorchErrors { try classifier.loadStateDict(tensors) }
         } catch let e as TensorIOError {
             throw e
         } catch {

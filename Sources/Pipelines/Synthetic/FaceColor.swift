@@ -55,3 +55,6 @@ public struct FaceColor: Codable, Equatable, Hashable, Sendable {
     let t = clamp01((x - e0) / (e1 - e0))
     return t * t * (3 - 2 * t)
 }
+
+/// The two sides, image-left (−1) then image-right (+1), without allocating.
+let sides = stride(from: Float(-1), through: 1, by: 2)

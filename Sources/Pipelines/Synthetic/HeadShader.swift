@@ -31,7 +31,7 @@ extension FaceScene {
         // Blush on the cheeks.
         let blush = Float(details.features.blush)
         if blush > 0 {
-            for s in [Float(-1), 1] {
+            for s in sides {
                 let du = (a - s * (eyeA + 0.004)) / 0.03, dv = (b - (noseB - 0.004)) / 0.018
                 let r2 = du * du + dv * dv
                 if r2 < 1 { layer.over(lit(FaceColor(0.92, 0.42, 0.42), normal: p.normal), 0.22 * blush * (1 - r2), face) }
@@ -93,7 +93,7 @@ extension FaceScene {
             }
         }
         // Nasolabial folds: from beside the nose to beyond the mouth corners.
-        for s in [Float(-1), 1] {
+        for s in sides {
             let t = (b - (noseB - 0.006)) / (mouthB + 0.012 - (noseB - 0.006))
             if t > 0, t < 1 {
                 let la = s * (noseHalfWidth + 0.008 + t * (mouthBaseHalfWidth + 0.006 - noseHalfWidth))
@@ -135,7 +135,7 @@ extension FaceScene {
         if tu * tu + tv * tv < 1 { layer.over(skinLit.mixed(.white, 0.3), 0.4 * (1 - tu * tu - tv * tv), face) }
         let su = u / (noseHalfWidth * 1.6), sv = (v - 0.011) / 0.007
         if su * su + sv * sv < 1 { layer.over(skinLit * 0.72, 0.35 * (1 - su * su - sv * sv), face) }
-        for s in [Float(-1), 1] {
+        for s in sides {
             // The far nostril hides behind the nose when the head turns.
             if s * head.sinPsi < -0.25 { continue }
             let nu = (u - s * noseHalfWidth * 0.78) / 0.0058, nv = (v - 0.0035) / 0.0032
@@ -182,7 +182,7 @@ extension FaceScene {
             if open < 0.001, abs(v - centre) < 0.0016 { layer.over(darkLine, 0.9, zone) }
         }
         // Corners and smile lines.
-        for s in [Float(-1), 1] {
+        for s in sides {
             let cu = u - s * mw, cv = v + 0.5 * smileDepth
             if cu * cu + cv * cv < 0.0022 * 0.0022 { layer.over(darkLine, 0.6, zone) }
             if smile > 0.05 {
@@ -209,7 +209,7 @@ extension FaceScene {
         let zone = RegionBits(.face, .eyes)
         let b = p.b
         let ew = eyeHalfWidth, eh = eyeHalfHeight
-        for s in [Float(-1), 1] {
+        for s in sides {
             let u = p.a - s * eyeA, v = b - eyeB
             if abs(u) > ew * 2.2 { continue }
             // Socket shade between brow and eye.
@@ -293,7 +293,7 @@ extension FaceScene {
         let lensB = eyeB + 0.003
         let lensHalf: Float = (g.shape == .round ? 0.028 : 0.032) * k
         var onFrame = false
-        for s in [Float(-1), 1] {
+        for s in sides {
             let u = (p.a - s * eyeA) * s, v = p.b - lensB
             guard abs(u) < lensHalf * 1.5, abs(v) < lensHalf * 1.5 else { continue }
             let d = lensDistance(u: u, v: v)

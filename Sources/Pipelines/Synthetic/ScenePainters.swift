@@ -91,7 +91,7 @@ extension FaceScene {
         guard y > top, y < bottom else { return false }
         let t = (y - top) / (bottom - top)
         let half = head.silhouetteHalfWidth(0)
-        for s in [Float(-1), 1] {
+        for s in sides {
             let centre = head.cx + s * (half * 0.92 + 0.05 * t)
             let width = 0.034 * (1 - 0.6 * t * t) + 0.004 * sin(y * 90)
             if abs(x - centre) < width { return true }

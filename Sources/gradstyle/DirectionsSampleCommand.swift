@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Models
+import Pipelines
+
+struct DirectionsSampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Sample W codes and label their images with an attribute classifier, for `directions fit`.",
+        discussion: """
+        Writes OUT/w.npy (N×D float32) and OUT/labels.csv (file = sample index, one column per attribute). Then: \
+        gradstyle directions fit --latents OUT/w.npy --labels OUT/labels.csv --attribute smile --out DIRS. \
+        Predicted 0/1 attributes (eyeglasses) are scores: fit them with --threshold 0.5.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Generator checkpoint (.pt or .safetensors).")
+    var generator: String
+
+    @Option(help: "Attribute classifier (classifier.safetensors from `train classifier`).")
+    var classifier: String
+
+    @Option(help: "Number of codes to sample.")
+    var count: Int
+
+    @Option(help: "Output folder.")
+    var out: String
+
+    @Option(help: "Truncation psi towards the generator's mean latent (1: none, as InterFaceGAN samples).")
+    var truncation: Double = 1
+
+    @Option(help: "Images per forward pass.")
+    var batch: Int = 16
+
+    func validate() throws {
+        guard count >= 1 else { throw ValidationError("--count must be at least 1, got \(count)") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+    }
+
+    func run() throws {
+        let device = try global.apply()
+        let g = try GeneratorCheckpoint.load(URL(fileURLWithPath: generator), device: device).generator.eval()
+        let c = try AttributeClassifier.load(URL(fileURLWithPath: classifier), device: device)
+        var sampling = LatentSampling(count: count)
+        sampling.batch = batch
+        sampling.truncation = truncation
+        sampling.quiet = global.quiet
+        let result = try sampling.run(generator: g, classifier: c, out: URL(fileURLWithPath: out))
+        print("wrote \(out)/\(LatentSampling.latentsName) (\(result.w.shape.map(String.init).joined(separator: "×"))) and \(out)/\(LatentSampling.labelsName) (\(c.attributes.joined(separator: ", ")))")
+    }
+}

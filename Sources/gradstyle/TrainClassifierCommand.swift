@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Models
+import Pipelines
+import Torch
+
+struct TrainClassifierCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classifier",
+        abstract: "Train an attribute classifier (regression) on a labelled image folder, e.g. from `data synth`.",
+        discussion: """
+        DATA must hold labels.csv with a 'file' column (image paths relative to DATA) and one numeric column per \
+        attribute. The last 10% of rows are held out; R², MAE and 0/1 accuracy are reported at every checkpoint and \
+        written to OUT/metrics.json. OUT/classifier.safetensors is what `directions sample` and evaluation load.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Folder with labels.csv and the images it lists.")
+    var data: String
+
+    @Option(help: "Output folder: checkpoint.safetensors (resume), classifier.safetensors, metrics.json.")
+    var out: String
+
+    @Option(help: "Comma-separated label columns to predict.")
+    var attributes: String = AttributeClassifierConfig.defaultAttributes.joined(separator: ",")
+
+    @Option(help: "Train until this many steps.")
+    var steps: Int = 3000
+
+    @Option var batch: Int = 32
+
+    @Option(help: "Classifier input resolution (images are resized to it).")
+    var size: Int = 64
+
+    @Option(help: "Channels of the stride-2 blocks, comma-separated.")
+    var widths: String = "32,64,128,128"
+
+    @Option(name: .customLong("lr")) var learningRate: Double = 1e-3
+
+    @Option(help: "Fraction of the rows (the last ones) held out for the report.")
+    var validationFraction: Double = 0.1
+
+    @Option var checkpointEvery: Int = 500
+
+    @Flag(help: "Disable random horizontal flips (with flips, yaw and light_direction labels are negated).")
+    var noFlip = false
+
+    @Flag(help: "Continue from OUT/checkpoint.safetensors.") var resume = false
+
+    func options() throws -> ClassifierTrainingOptions {
+        var o = ClassifierTrainingOptions()
+        o.attributes = attributes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let parsedWidths = widths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parsedWidths.isEmpty, parsedWidths.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("invalid --widths '\(widths)': expected positive integers separated by commas")
+        }
+        o.widths = parsedWidths.map { $0! }
+        o.size = size
+        o.batch = batch
+        o.learningRate = learningRate
+        o.validationFraction = validationFraction
+        o.checkpointEvery = checkpointEvery
+        o.flip = !noFlip
+        do { try o.validate() } catch { throw ValidationError("\(error)") }
+        return o
+    }
+
+    func validate() throws {
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        _ = try options()
+    }
+
+    func run() throws {
+        let device = try global.apply()
+        let options = try options()
+        let dataset = try LabelledImageSet(root: URL(fileURLWithPath: data), attributes: options.attributes,
+                                           size: options.size, quiet: global.quiet)
+        let outURL = URL(fileURLWithPath: out)
+        let trainer = try ClassifierTrainer(data: dataset, options: options, device: device)
+        trainer.quiet = global.quiet
+        let hasCheckpoint = FileManager.default.fileExists(atPath: outURL.appendingPathComponent(ClassifierTrainer.checkpointName).path)
+        if hasCheckpoint && !resume {
+            throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it, or choose another --out")
+        }
+        if resume, try trainer.resumeIfPossible(outURL) {
+            print("resumed at step \(trainer.step)")
+        }
+        print("training a \(options.size)² attribute classifier (\(trainer.classifier.parameterCount.formatted) parameters) for \(options.attributes.joined(separator: ", ")) on \(trainer.trainIndices.count) images (\(trainer.heldOutIndices.count) held out) until step \(steps)")
+        try trainer.train(untilStep: steps, outDirectory: outURL)
+        if let scores = trainer.lastScores ?? trainer.evaluate() {
+            for e in scores.entries {
+                var line = String(format: "  %-16@ R² %@  MAE %.4f  (predicting the mean: %.4f)", e.attribute,
+                                  e.r2.map { String(format: "%.3f", $0) } ?? "n/a", e.mae, e.baselineMAE)
+                if let a = e.accuracy { line += String(format: "  accuracy %.1f%%", a * 100) }
+                print(line)
+            }
+        }
+        print("done: \(out)/\(ClassifierTrainer.classifierName) (classifier), \(out)/\(ClassifierTrainer.checkpointName) (resume)")
+    }
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Trains the bundled default model (models/default/) from nothing, with the project's own commands, on a CPU.
+# Every stage checkpoints and resumes: run the script again after an interruption and it continues where it was.
+# The exact commands, seeds and step counts used for the shipped files are recorded in models/default/MODEL_CARD.md.
+#
+#   RUN=/somewhere/with/space scripts/train_default_model.sh
+#
+# Stages (each skipped when its output exists; delete the folder to redo one):
+#   1. 12,000 synthetic faces at 128² (seed 1)               → $RUN/data
+#   2. StyleGAN2 64², small widths                            → $RUN/stylegan2/generator.safetensors
+#   3. e4e encoder (128² input, IR units 1,1,1,1, width ¼)   → $RUN/encoder/model.safetensors
+#   4. attribute classifier on the rendered labels            → $RUN/classifier/classifier.safetensors
+#   5. InterFaceGAN directions from classifier-labelled samples → $RUN/directions/*.npy
+#   6. GradStyle (stages 16, 32, 64) and the one-shot baseline (64², full attention) → $RUN/gradstyle/model.safetensors
+#   7. copy the small files into models/default/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${BIN:-.build/release/gradstyle}
+RUN=${RUN:-runs/default}
+GAN_STEPS=${GAN_STEPS:-3000}
+ENC_STEPS=${ENC_STEPS:-1500}
+GS_STEPS=${GS_STEPS:-600}
+SS_STEPS=${SS_STEPS:-300}
+CLS_STEPS=${CLS_STEPS:-600}
+[ -x "$B" ] || swift build -c release --product gradstyle
+resume() { [ -f "$1/checkpoint.safetensors" ] && echo --resume || true; }
+
+[ -f $RUN/data/labels.csv ] || $B data synth --count 12000 --out $RUN/data --size 128 --seed 1
+
+$B train stylegan2 --data $RUN/data --resolution 64 --out $RUN/stylegan2 --steps $GAN_STEPS \
+  --channels 4:128,8:128,16:64,32:32,64:16 --style-dim 128 --mapping-layers 4 --batch 8 --lr 0.0025 \
+  --r1 0.2 --path-regularize 0 --checkpoint-every 250 --sample-every 250 --seed 1 --threads 2 $(resume $RUN/stylegan2)
+
+$B train encoder --generator $RUN/stylegan2/generator.safetensors --data $RUN/data --type e4e --out $RUN/encoder \
+  --steps $ENC_STEPS --batch 8 --lr 0.0005 --input-size 128 --units 1,1,1,1 --width 0.25 \
+  --progressive-start 300 --progressive-step-every 100 --lpips-lambda 0 --checkpoint-every 250 --sample-every 250 \
+  --seed 2 --threads 2 $(resume $RUN/encoder)
+
+$B train classifier --data $RUN/data --out $RUN/classifier --steps $CLS_STEPS --batch 32 --size 64 --seed 3 \
+  --threads 2 $(resume $RUN/classifier)
+
+[ -f $RUN/samples/w.npy ] || $B directions sample --generator $RUN/stylegan2/generator.safetensors \
+  --classifier $RUN/classifier/classifier.safetensors --count 4000 --out $RUN/samples --seed 4
+for a in smile yaw age eyeglasses hair_hue; do
+  [ -f $RUN/directions/$a.npy ] || $B directions fit --latents $RUN/samples/w.npy --labels $RUN/samples/labels.csv \
+    --attribute $a --out $RUN/directions --ratio 0.3
+done
+
+$B train gradstyle --encoder $RUN/encoder/model.safetensors --data $RUN/data --out $RUN/gradstyle --steps $GS_STEPS \
+  --batch 4 --lr 0.0005 --optimizer adam --residual-channels 32 --heads 2 --head-dim 16 --lambda-lpips 0 --lambda-id 0 \
+  --checkpoint-every 100 --sample-every 100 --seed 5 --threads 2 $(resume $RUN/gradstyle)
+$B train gradstyle --encoder $RUN/encoder/model.safetensors --data $RUN/data --out $RUN/single_stage --steps $SS_STEPS \
+  --batch 4 --lr 0.0005 --optimizer adam --residual-channels 32 --heads 2 --head-dim 16 --lambda-lpips 0 --lambda-id 0 \
+  --single-stage --merge-into $RUN/gradstyle/model.safetensors --checkpoint-every 100 --sample-every 100 --seed 6 \
+  --threads 2 $(resume $RUN/single_stage)
+
+mkdir -p models/default/directions
+cp $RUN/single_stage/model.safetensors models/default/model.safetensors
+cp $RUN/classifier/classifier.safetensors models/default/classifier.safetensors
+cp $RUN/directions/*.npy $RUN/directions/*.json models/default/directions/
+echo "models/default updated"
