@@ -8,9 +8,10 @@ final class SyntheticFaceTests: XCTestCase {
     let renderer = FaceRenderer()
     let sampler = FaceSampler(seed: 11)
 
-    /// Faces from the sampler with glasses off and a mid-range pose, so every edit below has something to change.
-    func faces(_ count: Int = 5) -> [FaceSample] {
-        (0..<count).map { sampler.sample($0) }
+    /// Faces from the sampler: 5, or GRADSTYLE_SYNTH_FACES for a longer sweep.
+    func faces() -> [FaceSample] {
+        let count = ProcessInfo.processInfo.environment["GRADSTYLE_SYNTH_FACES"].flatMap { Int($0) } ?? 5
+        return (0..<max(count, 1)).map { sampler.sample($0) }
     }
 
     /// Pixels (x + y·size) whose RGB differs between two images.

@@ -8,8 +8,8 @@ import Torch
 /// cost), global average pooling, a linear head. It labels generated samples for InterFaceGAN direction fitting and
 /// scores whether edits changed what they should.
 ///
-/// Images are N×3×H×W in [-1, 1]; any size is resized to `config.size` (antialiased, so down-scaling averages as
-/// area resizing does rather than aliasing). The head works in standardised units (see `encode` / `decode`);
+/// Images are N×3×H×W in [-1, 1]; any size is resized to `config.size` (`resize`: area averaging when
+/// down-scaling, so nothing aliases). The head works in standardised units (see `encode` / `decode`);
 /// `predict` returns label units. Checkpoint keys: `features.<i>.*` (a Sequential) and `head.*`.
 public final class AttributeClassifier: Module {
     /// Metadata key of the JSON config in our safetensors files.
@@ -45,8 +45,17 @@ public final class AttributeClassifier: Module {
     /// Images resized to the classifier's input size.
     public func resized(_ images: Tensor) -> Tensor {
         precondition(images.rank == 4 && images.size(1) == 3, "AttributeClassifier: expected N×3×H×W images, got \(images.shape)")
-        if images.size(2) == config.size && images.size(3) == config.size { return images }
-        return Functional.interpolate(images, size: (config.size, config.size), mode: .bilinear, antialias: true)
+        return AttributeClassifier.resize(images, to: config.size)
+    }
+
+    /// NCHW images resized to `size`², as the classifier sees them. Down-scaling averages areas: that is the box
+    /// filter the synthetic renderer antialiases with, so a 64² face reduced to 32² looks like a 32² render, and
+    /// nothing aliases. Up-scaling is bilinear; a mixed change antialiased bilinear.
+    public static func resize(_ images: Tensor, to size: Int) -> Tensor {
+        let h = images.size(2), w = images.size(3)
+        if h == size && w == size { return images }
+        if h >= size && w >= size { return Functional.interpolate(images, size: (size, size), mode: .area) }
+        return Functional.interpolate(images, size: (size, size), mode: .bilinear, antialias: h > size || w > size)
     }
 
     /// Raw outputs (N × outputCount, standardised units) for images of any size.

@@ -15,10 +15,11 @@ public enum SelectiveAttention {
         case .selective:
             let n = logits.size(-1)
             if topK >= n { return logits.softmax(dim: -1) }
-            let (values, indices) = logits.topk(topK, dim: -1, largest: true, sorted: false)
-            let masked = Tensor.full(logits.shape, -Double.infinity, dtype: logits.dtype, device: logits.device)
-                .scatter(dim: -1, index: indices, source: values)
-            return masked.softmax(dim: -1)
+            // Mask everything below each row's k-th largest logit (a comparison and a fill: far cheaper than
+            // scattering the top-k into a fresh −∞ tensor). Exact ties at the k-th value would all be kept; with
+            // continuous logits that does not happen in practice.
+            let kth = logits.detach().topk(topK, dim: -1, largest: true, sorted: false).values.min(dims: [-1], keepDim: true)
+            return logits.maskedFill(logits.lt(kth), -Double.infinity).softmax(dim: -1)
         }
     }
 

@@ -1,12 +1,13 @@
 import Foundation
 import ImageIO
+import Models
 import SwiftCSV
 import Torch
 
 /// A folder of images with a `labels.csv` (a `file` column naming each image relative to the folder, then one
-/// numeric column per attribute), as `gradstyle data synth` writes it: every listed image decoded once, resized and
-/// centre-cropped to S×S, and kept in memory as 8-bit (a quarter of float32's memory, and the files are 8-bit
-/// anyway), with its labels in CSV row order.
+/// numeric column per attribute), as `gradstyle data synth` writes it: every listed image decoded once,
+/// centre-cropped to a square, resized to S×S as the classifier resizes, and kept in memory as 8-bit (a quarter
+/// of float32's memory, and the files are 8-bit anyway), with its labels in CSV row order.
 public struct LabelledImageSet {
     public let root: URL
     /// The image files, in CSV row order.
@@ -60,7 +61,10 @@ public struct LabelledImageSet {
             do { image = try ImageTensors.read(url) } catch let e as ImageIOError {
                 throw DatasetError("\(url.path): \(e.detail)")
             }
-            images.append(LabelledImageSet.quantise(SquareCrop.apply(image, resolution: size)))
+            // The centre square at full resolution, then the classifier's own resize, so training sees images
+            // exactly as `AttributeClassifier.predict` will see them.
+            let square = SquareCrop.apply(image, resolution: Swift.min(image.size(2), image.size(3)))
+            images.append(LabelledImageSet.quantise(AttributeClassifier.resize(square, to: size)))
             progress.advance()
         }
         progress.finish()

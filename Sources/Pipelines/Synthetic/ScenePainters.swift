@@ -140,7 +140,7 @@ extension FaceScene {
             let ex = cx / (neckHalfWidth * 1.35), ey = (y - shoulderTop) / 0.05
             return ex * ex + ey * ey >= 1
         case .vNeck:
-            let apex = shoulderTop + 0.13
+            let apex = shoulderTop + 0.09
             return !(y < apex && abs(cx) < neckHalfWidth * 1.3 * (apex - y) / (apex - shoulderTop + 0.01) + 0.003)
         case .turtleneck:
             return true

@@ -129,11 +129,10 @@ public final class ClassifierTrainer {
         return rows
     }
 
-    /// One Adam step on one batch; returns the loss (MSE in standardised units).
-    @discardableResult
-    public func trainStep() -> Double {
-        classifier.train()
-        let rows = nextRows(options.batch)
+    /// Images and labels (label units) of `rows`, each mirrored with probability ½ when flipping is on — with the
+    /// mirror-negated labels (yaw) negated, or the flip would teach the classifier that a head turned left is
+    /// turned right.
+    func batch(_ rows: [Int]) -> (images: Tensor, labels: Tensor) {
         var x = data.images(rows, device: device)
         var y = data.labels(rows)
         if options.flip {
@@ -145,7 +144,15 @@ public final class ClassifierTrainer {
                 y = y * (1 - f * (1 - mirrorSigns))   // rows not flipped: ×1; flipped: × the mirror signs
             }
         }
-        let target = classifier.encode(y.to(device: device))
+        return (x, y.to(device: device))
+    }
+
+    /// One Adam step on one batch; returns the loss (MSE in standardised units).
+    @discardableResult
+    public func trainStep() -> Double {
+        classifier.train()
+        let (x, y) = batch(nextRows(options.batch))
+        let target = classifier.encode(y)
         let loss = (classifier(x) - target).square().mean()
         optimizer.zeroGrad()
         loss.backward()
