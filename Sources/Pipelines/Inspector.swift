@@ -112,6 +112,16 @@ public enum Inspector {
             if let avg = weights.latentAverage { line += ", mean latent from \(avg.1)" }
             found.append(line)
         }
+        if let encoder = try? EncoderCheckpoint.read(file) {
+            let b = encoder.config.backbone
+            found.append("\(encoder.config.type.referenceName) encoder (\(encoder.layout)): \(encoder.config.inputSize)² input, IR units \(b.units), widths \(b.widths), \(encoder.config.styleCount) styles")
+        }
+        for prefix in GradStyleBundle.networkPrefixes(file) {
+            if let json = file.metadata[GradStyleBundle.configKey(prefix)],
+               let c = try? JSONDecoder().decode(GradStyleConfig.self, from: Data(json.utf8)) {
+                found.append("GradStyle network '\(prefix)': stages \(c.stages), \(c.injectPoint), \(c.fusion.rawValue) fusion, \(c.attention.rawValue) attention (select ratio \(String(format: "%.4g", c.selectRatio))), key source \(c.keySource.rawValue), \(c.heads)×\(c.headDim) heads, \(c.alignerBlocks) aligner block(s), residual width \(c.residualChannels), \(c.grmBlocks) GRM block(s)")
+            }
+        }
         if file.topLevelKeys.contains("d"), let t = try? file.hostTensors(under: "d").tensors(),
            let c = try? Discriminator.inferConfig(t) {
             found.append("StyleGAN2 discriminator: \(c.size)²")
