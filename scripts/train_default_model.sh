@@ -44,7 +44,7 @@ $B train classifier --data $RUN/data --out $RUN/classifier --steps $CLS_STEPS --
   --classifier $RUN/classifier/classifier.safetensors --count 4000 --out $RUN/samples --seed 4
 for a in smile yaw age eyeglasses hair_hue; do
   [ -f $RUN/directions/$a.npy ] || $B directions fit --latents $RUN/samples/w.npy --labels $RUN/samples/labels.csv \
-    --attribute $a --out $RUN/directions --ratio 0.3
+    --attribute $a --out $RUN/directions --ratio 0.3 $([ $a = eyeglasses ] && echo --threshold 0.5)
 done
 
 $B train gradstyle --encoder $RUN/encoder/model.safetensors --data $RUN/data --out $RUN/gradstyle --steps $GS_STEPS \

@@ -90,8 +90,9 @@ struct TrainClassifierCommand: ParsableCommand {
         try trainer.train(untilStep: steps, outDirectory: outURL)
         if let scores = trainer.lastScores ?? trainer.evaluate() {
             for e in scores.entries {
-                var line = String(format: "  %-16@ R² %@  MAE %.4f  (predicting the mean: %.4f)", e.attribute,
-                                  e.r2.map { String(format: "%.3f", $0) } ?? "n/a", e.mae, e.baselineMAE)
+                let name = e.attribute.padding(toLength: Swift.max(16, e.attribute.count), withPad: " ", startingAt: 0)
+                var line = String(format: "  %@ R² %@  MAE %.4f  (predicting the mean: %.4f)", name,
+                                  e.r2.map { String(format: "%6.3f", $0) } ?? "   n/a", e.mae, e.baselineMAE)
                 if let a = e.accuracy { line += String(format: "  accuracy %.1f%%", a * 100) }
                 print(line)
             }
