@@ -30,7 +30,7 @@ resume() { [ -f "$1/checkpoint.safetensors" ] && echo --resume || true; }
 
 $B train stylegan2 --data $RUN/data --resolution 64 --out $RUN/stylegan2 --steps $GAN_STEPS \
   --channels 4:128,8:128,16:64,32:32,64:16 --style-dim 128 --mapping-layers 4 --batch 8 --lr 0.0025 \
-  --r1 0.2 --path-regularize 0 --checkpoint-every 250 --sample-every 250 --seed 1 --threads 2 $(resume $RUN/stylegan2)
+  --r1 0.2 --ema-kimg 1 --path-regularize 0 --checkpoint-every 250 --sample-every 250 --seed 1 --threads 2 $(resume $RUN/stylegan2)
 
 $B train encoder --generator $RUN/stylegan2/generator.safetensors --data $RUN/data --type e4e --out $RUN/encoder \
   --steps $ENC_STEPS --batch 8 --lr 0.0005 --input-size 128 --units 1,1,1,1 --width 0.25 \
