@@ -16,22 +16,8 @@ final class GradStyleTrainingTests: XCTestCase {
         return d
     }
 
-    /// 16² generator, e4e with a tiny IR backbone at 64² input (pyramid 4, 8, 16), stages 4, 8, 16.
     func makeModel(seed: UInt64 = 7, config edit: (inout GradStyleConfig) -> Void = { _ in }) throws -> (GradStyleModel, InversionModel) {
-        Torch.manualSeed(seed)
-        let g = Generator(GeneratorConfig(size: 16, styleDim: 16, mappingLayers: 1, channels: [4: 16, 8: 16, 16: 8]))
-        let backbone = IRBackboneConfig(units: [1, 1, 1, 1], widths: [8, 8, 16, 16], seReduction: 4)
-        let e = FPNStyleEncoder.make(EncoderConfig(type: .e4e, generatorSize: 16, styleDim: 16, backbone: backbone, inputSize: 64))
-        let inversion = try InversionModel(encoder: e, generator: g, latentAverage: g.meanLatent(count: 256))
-        var base = GradStyleConfig()
-        base.stages = [4, 8, 16]
-        base.residualChannels = 8
-        base.heads = 2
-        base.headDim = 4
-        base.selectRatio = 0.25
-        edit(&base)
-        let config = try GradStyleModel.makeConfig(base, encoder: e, generator: g)
-        return (GradStyleModel(inversion: inversion, network: try GradStyleNetwork(config)), inversion)
+        try makeTinyGradStyle(seed: seed, config: edit)
     }
 
     func data(_ n: Int = 8) -> TensorBatchSource {

@@ -61,7 +61,6 @@ public struct DemoJob {
     public func run() throws -> Report {
         let start = Date()
         let fm = FileManager.default
-        try fm.createDirectory(at: out, withIntermediateDirectories: true)
         var notes: [String] = []
         let file = try CheckpointFile(modelURL)
         let networks = GradStyleBundle.networkPrefixes(file)
@@ -76,6 +75,7 @@ public struct DemoJob {
             throw TensorIOError(modelURL, "no GradStyle network in this file: the demo needs a bundle from `train gradstyle`")
         }
         methods.insert(("e4e", main, false), at: 0)
+        try fm.createDirectory(at: out, withIntermediateDirectories: true)
         let size = inversion.encoder.inputSize
         let resolution = inversion.generator.size
 
