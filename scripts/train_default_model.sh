@@ -22,7 +22,7 @@ GAN_STEPS=${GAN_STEPS:-3000}
 ENC_STEPS=${ENC_STEPS:-1500}
 GS_STEPS=${GS_STEPS:-600}
 SS_STEPS=${SS_STEPS:-300}
-CLS_STEPS=${CLS_STEPS:-600}
+CLS_STEPS=${CLS_STEPS:-2000}
 [ -x "$B" ] || swift build -c release --product gradstyle
 resume() { [ -f "$1/checkpoint.safetensors" ] && echo --resume || true; }
 

@@ -24,9 +24,9 @@ public struct Inspection: Codable {
     public var text: String {
         var lines = ["\(path): \(format)"]
         if !topLevelKeys.isEmpty { lines.append("top-level keys: " + topLevelKeys.joined(separator: ", ")) }
-        lines.append("tensors: \(tensorCount), elements: \(parameterCount.formatted())")
+        lines.append("tensors: \(tensorCount), elements: \(parameterCount.grouped)")
         if !dtypes.isEmpty {
-            lines.append("dtypes: " + dtypes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.formatted())" }.joined(separator: ", "))
+            lines.append("dtypes: " + dtypes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.grouped)" }.joined(separator: ", "))
         }
         for (k, v) in otherEntries.sorted(by: { $0.key < $1.key }) { lines.append("\(k): \(v)") }
         for (k, v) in metadata.sorted(by: { $0.key < $1.key }) { lines.append("metadata \(k): \(v.count > 200 ? String(v.prefix(200)) + "…" : v)") }
@@ -34,18 +34,6 @@ public struct Inspection: Codable {
         if !sampleTensors.isEmpty { lines.append("first tensors:") }
         for t in sampleTensors { lines.append("  " + t) }
         return lines.joined(separator: "\n")
-    }
-}
-
-extension Int {
-    func formatted() -> String {
-        let s = String(self)
-        var out = ""
-        for (i, c) in s.reversed().enumerated() {
-            if i > 0, i % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return String(out.reversed())
     }
 }
 

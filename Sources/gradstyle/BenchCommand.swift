@@ -80,7 +80,7 @@ struct BenchCommand: ParsableCommand {
         let r = GeneratorBenchmark(generator: g.eval(), device: device, batches: batchList, repeats: repeats)
             .run(convPeakGFLOPS: peak, progress: progress)
         progress.finish()
-        print(String(format: "generator %d², %@ parameters, %.2f GFLOP per image", r.size, r.parameters.formatted, r.flopsPerImage / 1e9))
+        print(String(format: "generator %d², %@ parameters, %.2f GFLOP per image", r.size, r.parameters.grouped, r.flopsPerImage / 1e9))
         print("| strategy | batch | s/batch | images/s | GFLOP/s | % of conv peak |")
         print("| --- | ---: | ---: | ---: | ---: | ---: |")
         for row in r.rows {
@@ -111,7 +111,7 @@ struct BenchCommand: ParsableCommand {
             .run(convPeakGFLOPS: peak, progress: progress)
         progress.finish()
         print(String(format: "%@ encoder, %d² input, %d styles, %@ parameters, %.2f GFLOP per image", r.type, r.inputSize,
-                     r.styles, r.parameters.formatted, r.flopsPerImage / 1e9))
+                     r.styles, r.parameters.grouped, r.flopsPerImage / 1e9))
         print("| batch | s/batch | images/s | GFLOP/s | % of conv peak |")
         print("| ---: | ---: | ---: | ---: | ---: |")
         for row in r.rows {

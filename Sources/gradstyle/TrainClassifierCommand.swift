@@ -86,7 +86,7 @@ struct TrainClassifierCommand: ParsableCommand {
         if resume, try trainer.resumeIfPossible(outURL) {
             print("resumed at step \(trainer.step)")
         }
-        print("training a \(options.size)² attribute classifier (\(trainer.classifier.parameterCount.formatted) parameters) for \(options.attributes.joined(separator: ", ")) on \(trainer.trainIndices.count) images (\(trainer.heldOutIndices.count) held out) until step \(steps)")
+        print("training a \(options.size)² attribute classifier (\(trainer.classifier.parameterCount.grouped) parameters) for \(options.attributes.joined(separator: ", ")) on \(trainer.trainIndices.count) images (\(trainer.heldOutIndices.count) held out) until step \(steps)")
         try trainer.train(untilStep: steps, outDirectory: outURL)
         if let scores = trainer.lastScores ?? trainer.evaluate() {
             for e in scores.entries {

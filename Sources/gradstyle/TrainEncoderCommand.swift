@@ -153,7 +153,7 @@ struct TrainEncoderCommand: ParsableCommand {
         }
         trainer.quiet = global.quiet
         let c = trainer.model.encoderConfig
-        print("training \(c.type.rawValue) encoder (\(trainer.model.encoder.parameterCount.formatted) parameters, " +
+        print("training \(c.type.rawValue) encoder (\(trainer.model.encoder.parameterCount.grouped) parameters, " +
               "\(c.inputSize)² input, \(c.styleCount) styles) for a \(trainer.model.generator.size)² generator until step \(steps)")
         try trainer.train(untilStep: steps, outDirectory: outURL)
         print("done: \(out)/\(EncoderTrainer.modelName) (inversion model), \(out)/\(EncoderTrainer.checkpointName) (resume)")

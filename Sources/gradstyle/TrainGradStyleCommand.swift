@@ -160,7 +160,7 @@ struct TrainGradStyleCommand: ParsableCommand {
                 others[p] = try GradStyleBundle.loadNetwork(file, prefix: p, device: device)
             }
         }
-        print("training GradStyle '\(name)' (\(network.parameterCount.formatted) parameters; stages \(config.stages), \(config.attention.rawValue) attention, \(config.fusion.rawValue) fusion) on \(dataset.count) images until step \(steps)")
+        print("training GradStyle '\(name)' (\(network.parameterCount.grouped) parameters; stages \(config.stages), \(config.attention.rawValue) attention, \(config.fusion.rawValue) fusion) on \(dataset.count) images until step \(steps)")
         try trainer.train(untilStep: steps, outDirectory: outURL) { t in
             var networks = others
             networks[name] = t.model.network

@@ -99,20 +99,8 @@ struct TrainStyleGAN2Command: ParsableCommand {
             print("resumed at step \(trainer.step)")
         }
         let target = steps ?? Int((kimg! * 1000 / Double(batch)).rounded(.up))
-        print("training \(resolution)² StyleGAN2 (\(trainer.generator.parameterCount.formatted) generator parameters) on \(dataset.count) images until step \(target)")
+        print("training \(resolution)² StyleGAN2 (\(trainer.generator.parameterCount.grouped) generator parameters) on \(dataset.count) images until step \(target)")
         try trainer.train(untilStep: target, outDirectory: outURL)
         print("done: \(out)/generator.safetensors (EMA generator), \(out)/checkpoint.safetensors (resume)")
-    }
-}
-
-extension Int {
-    var formatted: String {
-        let s = String(self)
-        var out = ""
-        for (i, c) in s.reversed().enumerated() {
-            if i > 0, i % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return String(out.reversed())
     }
 }
