@@ -71,6 +71,7 @@ struct DemoCommand: ParsableCommand {
         for e in r.edits where e.strength > 0 {
             let kept = e.keptPSNR.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f dB", $0.key, $0.value) }.joined(separator: ", ")
             print("edit \(e.edit) \(String(format: "%+.2f", e.strength)): kept outside \(e.region ?? "—"): \(kept.isEmpty ? "—" : kept)")
+            for (method, verdict) in e.success.sorted(by: { $0.key < $1.key }) { print("    \(method): \(verdict)") }
         }
         for note in r.notes { print("note: \(note)") }
         print("report: \(out)/index.html (\(String(format: "%.1f", r.seconds)) s)")

@@ -124,6 +124,10 @@ public struct DemoJob {
             ? try DirectionLibrary(folder: directionsFolder, styleDim: inversion.generator.styleDim)
             : DirectionLibrary(styleDim: inversion.generator.styleDim)
         if library.names.isEmpty { notes.append("no directions found in \(directionsFolder.path): edits skipped") }
+        let classifierURL = classifier ?? modelURL.deletingLastPathComponent().appendingPathComponent("classifier.safetensors")
+        let scorer: AttributeClassifier? = fm.fileExists(atPath: classifierURL.path)
+            ? try AttributeClassifier.load(classifierURL, device: device) : nil
+        if scorer == nil { notes.append("no attribute classifier (\(classifierURL.path)): edit success not measured") }
         var editRows: [EditRow] = []
         var editSheets: [(String, Tensor)] = [("source", target)]
         for name in library.names {
@@ -132,6 +136,7 @@ public struct DemoJob {
             let region = FaceAttribute.allCases.first { $0.column == name }?.region
             for strength in [-step, step] {
                 var kept: [String: Double] = [:]
+                var success: [String: String] = [:]
                 for m in methods {
                     let rec = recs[m.name]!
                     let y = withInferenceMode { () -> Tensor in
@@ -139,13 +144,20 @@ public struct DemoJob {
                         return m.residuals ? m.model.edit(rec, editedLatent: w).image : m.model.generator.synthesis(w)
                     }
                     if strength > 0 { editSheets.append(("\(m.name) \(name)+", y)) }
+                    if let scorer, scorer.config.attributes.contains(name) {
+                        // Against the method's own inversion: did the edit move the attribute, and what else moved?
+                        let r = try EditSuccess.measure(classifier: scorer, original: rec.image, edited: y, attribute: name,
+                                                        direction: strength > 0 ? .increase : .decrease)
+                        success[m.name] = String(format: "%+.3f, %.0f%% moved, others %.3f", r.meanChange, r.successRate * 100,
+                                                 r.entanglement)
+                    }
                     if let masks, let region {
                         kept[m.name] = DemoJob.mean(try (0..<x.size(0)).map { i in
                             try DemoJob.maskedPSNR(y[i], target[i], mask: masks[i][region]!, invert: true)
                         })
                     }
                 }
-                editRows.append(EditRow(edit: name, strength: strength, region: region?.description, keptPSNR: kept, success: [:]))
+                editRows.append(EditRow(edit: name, strength: strength, region: region?.description, keptPSNR: kept, success: success))
             }
         }
         progress.advance()
@@ -239,6 +251,9 @@ public struct DemoJob {
         \(recRows)</table>
         <img src="reconstruction.png" alt="reconstructions">
         <h2>Edits</h2>
+        <p>Edit success: the bundled classifier's change of the edited attribute between each method's inversion and its
+        edit (mean, share of images that moved the intended way by more than the classifier's threshold) and the mean
+        absolute change of the other attributes (entanglement).</p>
         <p>Detail preservation: PSNR between the edited image and the source outside the edited attribute's region
         (the renderer's masks), per method — higher means the edit kept the rest of the face.</p>
         <table><tr><th>edit</th><th>strength</th><th>region</th>\(methods.map { "<th>kept PSNR \($0)</th>" }.joined())<th>edit success</th></tr>
