@@ -65,11 +65,14 @@ public struct DemoJob {
         let file = try CheckpointFile(modelURL)
         let networks = GradStyleBundle.networkPrefixes(file)
         let inversion = try InversionModel.load(modelURL, device: device).eval()
+        // Every network in the bundle is a method: the one-shot baseline, any ablation variants, GradStyle last.
         var methods: [(name: String, model: GradStyleModel, residuals: Bool)] = []
-        for prefix in [GradStyleBundle.singleStagePrefix, GradStyleBundle.mainPrefix] where networks.contains(prefix) {
+        let ordered = networks.filter { $0 != GradStyleBundle.mainPrefix } + networks.filter { $0 == GradStyleBundle.mainPrefix }
+        for prefix in ordered {
             let net = try GradStyleBundle.loadNetwork(file, prefix: prefix, device: device)
-            methods.append((prefix == GradStyleBundle.mainPrefix ? "gradstyle" : "single-stage",
-                            GradStyleModel(inversion: inversion, network: net), true))
+            let name = prefix == GradStyleBundle.mainPrefix ? "gradstyle"
+                : prefix == GradStyleBundle.singleStagePrefix ? "single-stage" : prefix
+            methods.append((name, GradStyleModel(inversion: inversion, network: net), true))
         }
         guard let main = methods.last?.model else {
             throw TensorIOError(modelURL, "no GradStyle network in this file: the demo needs a bundle from `train gradstyle`")
@@ -165,7 +168,7 @@ public struct DemoJob {
         if let first = library.names.first {
             let edit = try library.edit(named: first)
             let step = DemoJob.naturalStep(directionsFolder.appendingPathComponent("\(first).json"))
-            let rec = recs["gradstyle"]!
+            let rec = recs[methods.last!.name]!
             let strengths = (0..<7).map { -2 * step + Double($0) * (4 * step / 6) }
             let frames = withInferenceMode {
                 strengths.map { main.edit(rec, editedLatent: edit.apply(rec.latent, strength: $0)).image }
