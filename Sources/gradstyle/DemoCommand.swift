@@ -24,6 +24,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Folder of direction files (default: beside the model, directions/).")
     var directions: String?
 
+    @Option(help: "Attribute classifier for edit success (default: beside the model, classifier.safetensors).")
+    var classifier: String?
+
     @Option(help: "Output folder.")
     var out: String = "demo-output"
 
@@ -57,6 +60,7 @@ struct DemoCommand: ParsableCommand {
         var job = DemoJob(modelURL: modelURL, out: URL(fileURLWithPath: out))
         job.input = input.map { URL(fileURLWithPath: $0) }
         job.directions = directions.map { URL(fileURLWithPath: $0) }
+        job.classifier = classifier.map { URL(fileURLWithPath: $0) }
         job.count = count
         job.device = device
         job.quiet = global.quiet
