@@ -3,6 +3,7 @@
 # trained by scripts/train_default_model.sh (RUN as there). Then:
 #   gradstyle demo --model $RUN/ablation/all.safetensors --directions models/default/directions --count 64
 set -euo pipefail
+cd "$(dirname "$0")/.."
 B=${BIN:-.build/release/gradstyle}
 RUN=${RUN:-runs/default}
 common="--encoder $RUN/encoder/model.safetensors --data $RUN/data --steps 400 --batch 4 --lr 0.0005 --optimizer adam \
