@@ -6,13 +6,7 @@ import Torch
 /// weights of the official shapes, or a given model's encoder) at several batch sizes, in inference mode: images/s
 /// and GFLOP/s against the engine's measured conv peak, with batch 1 and the best batch picked out.
 public struct EncoderBenchmark {
-    public struct Row: Codable {
-        public var batch: Int
-        public var secondsPerBatch: Double
-        public var imagesPerSecond: Double
-        public var gflops: Double
-        public var percentOfPeak: Double
-    }
+    public typealias Row = BatchTiming
 
     public struct Result: Codable {
         public var type: String
@@ -79,15 +73,8 @@ public struct EncoderBenchmark {
         withInferenceMode {
             for b in batches {
                 let x = Tensor.randn([b, c.backbone.inputChannels, c.inputSize, c.inputSize], device: device)
-                _ = e.encode(x)  // warm-up
-                Torch.synchronize(device)
-                let t = EngineBenchmark.median(repeats) {
-                    _ = e.encode(x)
-                    Torch.synchronize(device)
-                }
-                let gflops = perImage * Double(b) / t / 1e9
-                rows.append(Row(batch: b, secondsPerBatch: t, imagesPerSecond: Double(b) / t, gflops: gflops,
-                                percentOfPeak: 100 * gflops / convPeakGFLOPS))
+                rows.append(BatchTiming.measure(batch: b, flopsPerImage: perImage, convPeakGFLOPS: convPeakGFLOPS,
+                                                repeats: repeats, device: device) { _ = e.encode(x) })
                 progress?.advance()
             }
         }

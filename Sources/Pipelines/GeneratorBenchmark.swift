@@ -61,15 +61,10 @@ public struct GeneratorBenchmark {
                 g.modulationStrategy = strategy
                 for b in batches {
                     let w = Tensor.randn([b, g.latentCount, g.styleDim], device: device)
-                    _ = g.synthesis(w)  // warm-up
-                    Torch.synchronize(device)
-                    let t = EngineBenchmark.median(repeats) {
-                        _ = g.synthesis(w)
-                        Torch.synchronize(device)
-                    }
-                    let gflops = perImage * Double(b) / t / 1e9
-                    rows.append(Row(strategy: strategy.rawValue, batch: b, secondsPerBatch: t, imagesPerSecond: Double(b) / t,
-                                    gflops: gflops, percentOfPeak: 100 * gflops / convPeakGFLOPS))
+                    let t = BatchTiming.measure(batch: b, flopsPerImage: perImage, convPeakGFLOPS: convPeakGFLOPS,
+                                                repeats: repeats, device: device) { _ = g.synthesis(w) }
+                    rows.append(Row(strategy: strategy.rawValue, batch: b, secondsPerBatch: t.secondsPerBatch,
+                                    imagesPerSecond: t.imagesPerSecond, gflops: t.gflops, percentOfPeak: t.percentOfPeak))
                     progress?.advance()
                 }
             }
