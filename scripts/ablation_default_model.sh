@@ -1,22 +1,56 @@
 #!/usr/bin/env bash
-# Ablation suite (GRADSTYLE.md) at one small budget: 400 steps, batch 4, seed 7 for every variant, on the stages
-# trained by scripts/train_default_model.sh (RUN as there). Then:
-#   gradstyle demo --model $RUN/ablation/all.safetensors --directions models/default/directions --count 64
+# The ablation suite of GRADSTYLE.md on the bundled default model: every variant trained from the bundle's frozen e4e
+# encoder and generator with the same recipe, budget (STEPS, default 300 at batch 4) and seed, once per seed in SEEDS;
+# VARIANTS (names below, default all) picks a subset.
+# Each seed's variants are merged into one bundle, RUN/ablation/seedS/all.safetensors, with one network per variant;
+# `gradstyle eval` then treats the bundles as repeats:
+#   gradstyle eval reconstruction --model RUN/ablation/seed*/all.safetensors --count 64 --out results/ablation
+# Resumable: finished variants are skipped, interrupted ones resume from their checkpoint. The training images are
+# rendered with seed 1 as in scripts/train_default_model.sh (RUN/data is reused when it is there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BIN:-.build/release/gradstyle}
 RUN=${RUN:-runs/default}
-common="--encoder $RUN/encoder/model.safetensors --data $RUN/data --steps 400 --batch 4 --lr 0.0005 --optimizer adam \
+SEEDS=${SEEDS:-"7 8 9"}
+STEPS=${STEPS:-300}
+VARIANTS=${VARIANTS:-all}
+THREADS=${THREADS:-2}
+MODEL=${MODEL:-models/default/model.safetensors}
+[ -d "$RUN/data" ] && [ -f "$RUN/data/labels.csv" ] || $B data synth --count 12000 --out "$RUN/data" --size 128 --seed 1
+common="--encoder $MODEL --data $RUN/data --steps $STEPS --batch 4 --lr 0.0005 --optimizer adam \
   --stages 8,16,32 --residual-channels 32 --heads 2 --head-dim 16 --lambda-lpips 0 --lambda-id 0 \
-  --checkpoint-every 100 --sample-every 400 --seed 7 --threads 2 --quiet"
-prev=$RUN/single_stage/model.safetensors
-for v in "gradstyle_400:" "fusion_add:--fusion add" "attention_full:--attention full" "no_misalign:--misalign none" "keys_reconstruction:--key-source reconstruction"; do
-  name=${v%%:*}; flags=${v#*:}
-  out=$RUN/ablation/$name
-  r=""; [ -f $out/checkpoint.safetensors ] && r="--resume"
-  [ -f $out/model.safetensors ] && [ ! -f $out/checkpoint.safetensors ] || \
-    $B train gradstyle $common --out $out --prefix $name --merge-into $prev $flags $r
-  prev=$out/model.safetensors
+  --checkpoint-every 100 --sample-every $STEPS --threads $THREADS --quiet"
+variants=(
+  "gradstyle:"                                          # the default: 3 stages, selective, gate, warp + aligner loss
+  "single_stage:--single-stage"                          # one-shot: one stage at the finest (32²), full attention
+  "attention_full:--attention full"
+  "fusion_add:--fusion add"
+  "fusion_modulation:--fusion modulation"
+  "keys_reconstruction:--key-source reconstruction"
+  "keys_both:--key-source both"
+  "misalign_none:--misalign none"
+  "misalign_feature_warp:--misalign feature_warp"
+)
+for seed in $SEEDS; do
+  dir=$RUN/ablation/seed$seed
+  prev=""
+  for v in "${variants[@]}"; do
+    name=${v%%:*}; flags=${v#*:}
+    [ "$VARIANTS" = all ] || [[ " $VARIANTS " == *" $name "* ]] || continue
+    out=$dir/$name
+    merge=""; [ -n "$prev" ] && merge="--merge-into $prev"
+    if [ -f "$out/DONE" ]; then
+      echo "seed $seed $name: done"
+    else
+      r=""; [ -f "$out/checkpoint.safetensors" ] && r="--resume"
+      echo "seed $seed $name: training ($(date +%T))"
+      # shellcheck disable=SC2086
+      $B train gradstyle $common --seed $seed --out "$out" --prefix $name $merge $flags $r
+      touch "$out/DONE"
+    fi
+    prev=$out/model.safetensors
+  done
+  cp "$prev" "$dir/all.safetensors.tmp" && mv "$dir/all.safetensors.tmp" "$dir/all.safetensors"
+  echo "seed $seed: $dir/all.safetensors"
 done
-cp $prev $RUN/ablation/all.safetensors
 echo "ABLATION DONE"

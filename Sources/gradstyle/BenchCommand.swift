@@ -8,24 +8,27 @@ import Torch
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: engine (op-call overhead, conv peak), generator (synthesis speed), encoder (e4e forward).")
+        abstract: "Benchmarks: engine (op-call overhead, conv peak), generator (synthesis speed), encoder (e4e forward), gradstyle (invert + edit, per stage).")
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "What to benchmark: engine, generator, encoder.")
+    @Argument(help: "What to benchmark: engine, generator, encoder, gradstyle.")
     var target: String = "engine"
 
     @Option(help: "Repetitions per measurement (the median is reported).")
     var repeats: Int = 5
 
-    @Option(help: "generator: resolution of a random-weight generator with the official shapes (1024, 512, 256, 64).")
+    @Option(help: "generator, gradstyle: resolution of a random-weight model with the official shapes (1024, 512, 256, 64).")
     var size: Int = 256
+
+    @Option(name: .customLong("model"), help: "gradstyle: a GradStyle bundle to time instead of random weights (default with no --size: the bundled model).")
+    var model_: String?
 
     @Option(help: "generator: a checkpoint to time instead of random weights.")
     var generator: String?
 
-    @Option(help: "generator: batch sizes to time, comma-separated.")
-    var batches: String = "1,4,8"
+    @Option(help: "Batch sizes to time, comma-separated (default: 1,4,8; gradstyle: 1,2,4).")
+    var batches: String?
 
     @Option(help: "encoder: a pSp/e4e checkpoint whose encoder to time instead of the official e4e shapes (random weights).")
     var encoder: String?
@@ -44,8 +47,10 @@ struct BenchCommand: ParsableCommand {
             try runGenerator(device)
         case "encoder":
             try runEncoder(device)
+        case "gradstyle":
+            try runGradStyle(device)
         default:
-            throw ValidationError("unknown benchmark '\(target)': expected engine, generator or encoder")
+            throw ValidationError("unknown benchmark '\(target)': expected engine, generator, encoder or gradstyle")
         }
     }
 
@@ -60,11 +65,15 @@ struct BenchCommand: ParsableCommand {
         return r
     }
 
-    func runGenerator(_ device: Device) throws {
-        let batchList = try batches.split(separator: ",").map { part -> Int in
+    func batchList(default list: String = "1,4,8") throws -> [Int] {
+        try (batches ?? list).split(separator: ",").map { part -> Int in
             guard let b = Int(part), b >= 1 else { throw ValidationError("invalid --batches entry '\(part)'") }
             return b
         }
+    }
+
+    func runGenerator(_ device: Device) throws {
+        let batchList = try batchList()
         let g: Generator
         if let generator {
             g = try GeneratorCheckpoint.load(URL(fileURLWithPath: generator), device: device).generator
@@ -99,10 +108,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func runEncoder(_ device: Device) throws {
-        let batchList = try batches.split(separator: ",").map { part -> Int in
-            guard let b = Int(part), b >= 1 else { throw ValidationError("invalid --batches entry '\(part)'") }
-            return b
-        }
+        let batchList = try batchList()
         let e = try encoder.map { try EncoderCheckpoint.load(URL(fileURLWithPath: $0), device: device).encoder }
             ?? EncoderBenchmark.officialE4E()
         let peak = runEngine(device).convGFLOPS
@@ -121,6 +127,45 @@ struct BenchCommand: ParsableCommand {
         if let one = r.rows.first(where: { $0.batch == 1 }), let best = r.best {
             print(String(format: "batch 1: %.2f images/s; best: batch %d, %.2f images/s", one.imagesPerSecond, best.batch,
                          best.imagesPerSecond))
+        }
+        if let bytes = r.peakResidentBytes { print(String(format: "peak resident memory: %.2f GB", Double(bytes) / 1e9)) }
+        try writeJSON(r)
+    }
+
+    /// Random weights with the official shapes when --size is given explicitly; otherwise --model or the bundled model.
+    func runGradStyle(_ device: Device) throws {
+        let batchList = try batchList(default: "1,2,4")
+        let sizeGiven = CommandLine.arguments.contains { $0 == "--size" || $0.hasPrefix("--size=") }
+        let model: GradStyleModel
+        let description: String
+        if let path = model_ ?? (sizeGiven ? nil : DemoCommand.defaultModel()?.path) {
+            model = try GradStyleBundle.load(URL(fileURLWithPath: path), device: device)
+            description = path
+        } else {
+            guard [64, 128, 256, 512, 1024].contains(size) else { throw ValidationError("--size must be 64, 128, 256, 512 or 1024") }
+            model = try GradStyleBenchmark.official(size: size, device: device)
+            description = "random weights, official FFHQ shapes at \(size)² (e4e IR-SE50 256² input; GradStyle defaults)"
+        }
+        let peak = runEngine(device).convGFLOPS
+        let progress = ProgressReporter("bench gradstyle", total: batchList.count * GradStyleBenchmark.stageNames.count,
+                                        unit: "run", quiet: global.quiet)
+        let r = GradStyleBenchmark(model: model, description: description, device: device, batches: batchList, repeats: repeats)
+            .run(convPeakGFLOPS: peak, progress: progress)
+        progress.finish()
+        print("\(r.description): generator \(r.resolution)², stages \(r.stages), \(r.attention) attention; parameters "
+              + r.parameters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.grouped)" }.joined(separator: ", "))
+        print(String(format: "conv FLOPs per image: encoder %@, generator %.2f GFLOP", r.encoderGFLOPPerImage.map { String(format: "%.2f GFLOP", $0) } ?? "—",
+                     r.generatorGFLOPPerImage))
+        print("| stage | batch | s/image | images/s | conv GFLOP/s | % of conv peak |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for row in r.rows {
+            print(String(format: "| %@ | %d | %.4f | %.2f | %@ | %@ |", row.stage, row.batch, row.secondsPerImage, row.imagesPerSecond,
+                         row.gflops.map { String(format: "%.1f", $0) } ?? "—", row.percentOfPeak.map { String(format: "%.0f%%", $0) } ?? "—"))
+        }
+        for stage in GradStyleBenchmark.stageNames {
+            if let one = r.rows.first(where: { $0.stage == stage && $0.batch == 1 }), let best = GradStyleBenchmark.best(r.rows, stage: stage) {
+                print(String(format: "%@: batch 1 %.3f s/image; best batch %d, %.2f images/s", stage, one.secondsPerImage, best.batch, best.imagesPerSecond))
+            }
         }
         if let bytes = r.peakResidentBytes { print(String(format: "peak resident memory: %.2f GB", Double(bytes) / 1e9)) }
         try writeJSON(r)

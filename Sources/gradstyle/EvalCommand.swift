@@ -7,6 +7,14 @@ import Torch
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
+        abstract: "Measure inversions and edits: image pairs and sets, or the reconstruction and editing protocols.",
+        subcommands: [EvalPairsCommand.self, EvalReconstructionCommand.self, EvalEditingCommand.self],
+        defaultSubcommand: EvalPairsCommand.self)
+}
+
+struct EvalPairsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pairs",
         abstract: "Measure reconstructions and edits: MSE, PSNR, SSIM, MS-SSIM, LPIPS, ID similarity; FID and KID with --fid.",
         discussion: """
             Pairs --pred and --target images by file name (without extension), prints a markdown summary (mean, std,

@@ -60,8 +60,13 @@ public final class AttributeClassifier: Module {
 
     /// Raw outputs (N × outputCount, standardised units) for images of any size.
     public func callAsFunction(_ images: Tensor) -> Tensor {
-        let x = features(resized(images).to(head.weight.dtype))
-        return head(x.mean(dims: [2, 3]))
+        head(embedding(images))
+    }
+
+    /// The globally pooled features the head reads (N × last width): what distribution distances between image
+    /// sets of this domain are measured on.
+    public func embedding(_ images: Tensor) -> Tensor {
+        features(resized(images).to(head.weight.dtype)).mean(dims: [2, 3])
     }
 
     /// Predictions in label units, N×K in `attributes` order (circular ones in [0, 1)). Uses the current mode:

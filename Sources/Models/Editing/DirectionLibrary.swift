@@ -97,6 +97,13 @@ public struct DirectionLibrary {
     }
 
     /// The edit called `name`, or an inline `ganspace:PC:START:END`.
+    /// The same library restricted to `names` (each must be present).
+    public func subset(_ names: [String]) throws -> DirectionLibrary {
+        var copy = DirectionLibrary(styleDim: styleDim)
+        for name in names { copy.edits[name] = try edit(named: name) }
+        return copy
+    }
+
     public func edit(named name: String) throws -> LatentEdit {
         if let e = edits[name] { return e }
         let parts = name.split(separator: ":")

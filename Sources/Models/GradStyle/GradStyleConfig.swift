@@ -69,6 +69,13 @@ public struct GradStyleConfig: Codable, Equatable, Sendable {
         return c
     }
 
+    /// One line for reports: `stages 8,16,32 · selective attention (1/16) · gate fusion · keys residual`.
+    public var summary: String {
+        let attentionText = attention == .selective
+            ? "selective attention (\(selectRatio == 1.0 / 16 ? "1/16" : String(format: "%.3g", selectRatio)))" : "full attention"
+        return "stages \(stages.map(String.init).joined(separator: ",")) · \(attentionText) · \(fusion.rawValue) fusion · keys \(keySource.rawValue)"
+    }
+
     /// Top-k size for N positions.
     public func selectedCount(positions n: Int) -> Int {
         Swift.max(1, Swift.min(n, Int((selectRatio * Double(n)).rounded(.up))))

@@ -189,10 +189,7 @@ public struct DemoJob {
 
     /// Strength of a "clear" edit: two standard deviations of the codes along the direction (from its .json), or 1.
     static func naturalStep(_ json: URL) -> Double {
-        guard let data = try? Data(contentsOf: json),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let std = object["projection_std"] as? Double, std > 0 else { return 1 }
-        return 2 * std
+        DirectionScale.standardDeviation(json).map { 2 * $0 } ?? 1
     }
 
     /// Renders `count` held-out faces at `size` and returns their region masks at `resolution`.
