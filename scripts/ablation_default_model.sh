@@ -30,6 +30,7 @@ variants=(
   "keys_both:--key-source both"
   "misalign_none:--misalign none"
   "misalign_feature_warp:--misalign feature_warp"
+  "position_sinusoidal:--position-encoding sinusoidal"     # not in the paper: position codes for the Aligner
 )
 for seed in $SEEDS; do
   dir=$RUN/ablation/seed$seed

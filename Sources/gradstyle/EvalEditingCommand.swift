@@ -49,7 +49,7 @@ struct EvalEditingCommand: ParsableCommand {
         if let edits {
             let wanted = edits.split(separator: ",").map(String.init)
             for name in wanted where !library.names.contains(name) {
-                throw ValidationError("no direction '\(name)' in \(folder.path) (has \(library.names.joined(separator: ", ")))")
+                throw ModelError("no direction '\(name)' in \(folder.path) (has \(library.names.joined(separator: ", ")))")
             }
             library = try library.subset(wanted)
         }

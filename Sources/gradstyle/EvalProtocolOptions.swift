@@ -43,13 +43,17 @@ struct EvalProtocolOptions: ParsableArguments {
     func validate() throws {
         guard count >= 2 else { throw ValidationError("--count must be at least 2, got \(count)") }
         guard LPIPSNetwork(rawValue: lpipsNet) != nil else { throw ValidationError("invalid --lpips-net '\(lpipsNet)': alex or vgg") }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ValidationError("--out \(out) is a file, expected a folder")
+        }
     }
 
     var modelURLs: [URL] {
         get throws {
             if !model.isEmpty { return model.map { URL(fileURLWithPath: $0) } }
             guard let url = DemoCommand.defaultModel() else {
-                throw ValidationError("no --model given and the bundled models/default/model.safetensors is missing")
+                throw ModelError("no --model given and the bundled models/default/model.safetensors is missing")
             }
             return [url]
         }

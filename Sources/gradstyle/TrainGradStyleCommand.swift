@@ -56,6 +56,7 @@ struct TrainGradStyleCommand: ParsableCommand {
     @Option(help: "residual, reconstruction or both.") var keySource: String = "residual"
     @Option(help: "selective or full.") var attention: String = "selective"
     @Option var selectRatio: Double = 1.0 / 16
+    @Option(help: "Position codes for the Aligner's queries and keys: none or sinusoidal.") var positionEncoding: String = "none"
     @Flag(help: "The one-shot baseline: one stage at 64² (or the finest stage given), full attention.")
     var singleStage = false
     @Option(help: "Name of the network in the bundle (default: gradstyle, or single_stage with --single-stage).")
@@ -87,6 +88,10 @@ struct TrainGradStyleCommand: ParsableCommand {
         guard let a = AttentionKind(rawValue: attention) else { throw ValidationError("invalid --attention '\(attention)'") }
         c.attention = a
         c.selectRatio = selectRatio
+        guard let position = PositionEncoding(rawValue: positionEncoding) else {
+            throw ValidationError("invalid --position-encoding '\(positionEncoding)': none or sinusoidal")
+        }
+        c.positionEncoding = position == .none ? nil : position
         if singleStage {
             c.stages = [list.contains(64) ? 64 : list.max()!]
             c.attention = .full

@@ -36,12 +36,13 @@ final class GradStyleStreamTests: XCTestCase {
         for fusion in FusionKind.allCases {
             for keySource in KeySource.allCases {
                 for attention in AttentionKind.allCases {
-                    for point in ["after_conv0", "after_conv1"] {
+                    for (point, position) in [("after_conv0", PositionEncoding.none), ("after_conv1", .none), ("after_conv0", .sinusoidal)] {
                         let m = try makeModel {
                             $0.fusion = fusion
                             $0.keySource = keySource
                             $0.attention = attention
                             $0.injectPoint = point
+                            $0.positionEncoding = position
                         }
                         for f in m.network.fusions { f.alpha.detach().fill_(0.5) }
                         let x = Tensor.randn([2, 3, 16, 16])
@@ -49,7 +50,7 @@ final class GradStyleStreamTests: XCTestCase {
                         let edited = m.edit(rec, editedLatent: rec.latent + Tensor.randn(rec.latent.shape) * 0.3)
                         XCTAssertEqual(edited.image.shape, [2, 3, 16, 16])
                         ((rec.image - x).square().mean() + edited.image.square().mean()).backward()
-                        let label = "\(fusion)/\(keySource)/\(attention)/\(point)"
+                        let label = "\(fusion)/\(keySource)/\(attention)/\(point)/\(position)"
                         for (name, p) in m.network.namedParameters() {
                             guard let g = p.grad else { XCTFail("\(label): no gradient for \(name)"); continue }
                             XCTAssertTrue(g.isFinite().all().item() == 1, "\(label): non-finite gradient for \(name)")

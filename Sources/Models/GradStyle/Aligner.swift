@@ -18,6 +18,7 @@ public final class Aligner: Module {
     public let headDim: Int
     public let attention: AttentionKind
     public let keySource: KeySource
+    public let positionEncoding: PositionEncoding
     let normQuery: GroupNorm
     let normKey: GroupNorm
     let normValue: GroupNorm
@@ -28,7 +29,9 @@ public final class Aligner: Module {
     let normFeedForward: GroupNorm
     let feedForward: Sequential
 
-    public init(channels c: Int, heads: Int, headDim: Int, attention: AttentionKind, keySource: KeySource) {
+    public init(channels c: Int, heads: Int, headDim: Int, attention: AttentionKind, keySource: KeySource,
+                positionEncoding: PositionEncoding = .none) {
+        self.positionEncoding = positionEncoding
         self.heads = heads
         self.headDim = headDim
         self.attention = attention
@@ -73,8 +76,14 @@ public final class Aligner: Module {
         case .reconstruction: keyInput = reconstruction!
         case .both: keyInput = Tensor.cat([residual, reconstruction!], dim: 1)
         }
-        let q = split(toQuery(normQuery(query)))
-        let k = split(toKey(normKey(keyInput)))
+        var queryInput = normQuery(query), keyNormed = normKey(keyInput)
+        if positionEncoding == .sinusoidal {
+            let p = SinusoidalPosition.encoding(channels: s[1], height: s[2], width: s[3], device: query.device).to(query.dtype)
+            queryInput = queryInput + p
+            keyNormed = keyNormed + (keyNormed.size(1) == s[1] ? p : Tensor.cat([p, p], dim: 1))
+        }
+        let q = split(toQuery(queryInput))
+        let k = split(toKey(keyNormed))
         let v = split(toValue(normValue(residual)))
         let n = s[2] * s[3]
         let topK = Swift.max(1, Swift.min(n, Int((selectRatio * Double(n)).rounded(.up))))
@@ -97,7 +106,7 @@ public final class GlobalAlignmentModule: Module {
     public init(channels: Int, config: GradStyleConfig) {
         blocks = ModuleList((0..<config.alignerBlocks).map { _ in
             Aligner(channels: channels, heads: config.heads, headDim: config.headDim, attention: config.attention,
-                    keySource: config.keySource)
+                    keySource: config.keySource, positionEncoding: config.positionEncoding ?? .none)
         })
         super.init()
         registerModule("blocks", blocks)

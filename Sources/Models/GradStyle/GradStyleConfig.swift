@@ -28,6 +28,14 @@ public enum AttentionKind: String, Codable, CaseIterable, Sendable {
     case full
 }
 
+/// Position information for the Aligner's attention.
+public enum PositionEncoding: String, Codable, CaseIterable, Sendable {
+    /// Content only (default; GRADSTYLE.md's Aligner).
+    case none
+    /// Fixed 2-D sinusoidal codes added to queries and keys (`SinusoidalPosition`).
+    case sinusoidal
+}
+
 /// Misalignment augmentation for self-supervised training of the Editing Stream.
 public enum MisalignKind: String, Codable, CaseIterable, Sendable {
     /// Warp the image; its own code plays the edited code (default).
@@ -52,6 +60,8 @@ public struct GradStyleConfig: Codable, Equatable, Sendable {
     public var keySource: KeySource = .residual
     public var attention: AttentionKind = .selective
     public var selectRatio = 1.0 / 16
+    /// nil = `.none` (optional so bundles written before the option existed still decode).
+    public var positionEncoding: PositionEncoding? = nil
     /// Queries per attention chunk: bounds memory at high resolution (exactly equal to dense attention).
     public var attentionChunk = 1024
     /// Channels of the generator feature at each stage and of the encoder feature feeding it (filled from the
@@ -73,7 +83,8 @@ public struct GradStyleConfig: Codable, Equatable, Sendable {
     public var summary: String {
         let attentionText = attention == .selective
             ? "selective attention (\(selectRatio == 1.0 / 16 ? "1/16" : String(format: "%.3g", selectRatio)))" : "full attention"
-        return "stages \(stages.map(String.init).joined(separator: ",")) · \(attentionText) · \(fusion.rawValue) fusion · keys \(keySource.rawValue)"
+        let position = (positionEncoding ?? .none) == .none ? "" : " · \(positionEncoding!.rawValue) positions"
+        return "stages \(stages.map(String.init).joined(separator: ",")) · \(attentionText) · \(fusion.rawValue) fusion · keys \(keySource.rawValue)" + position
     }
 
     /// Top-k size for N positions.
