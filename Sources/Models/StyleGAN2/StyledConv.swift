@@ -57,7 +57,17 @@ public final class StyledConv: Module {
     }
 
     public func callAsFunction(_ x: Tensor, style: Tensor, noise n: Tensor?) -> Tensor {
-        activate(noise(conv(x, style: style), noise: n))
+        let y = conv(x, style: style)
+        guard !Autograd.isGradEnabled, activate.clamp == nil else { return activate(noise(y, noise: n)) }
+        // Without autograd the conv output is ours alone: add the noise and the bias in place. At high resolution
+        // each avoided allocation is a full pass over fresh memory (page faults included); same values as above.
+        let s = y.shape
+        let fresh = n ?? Tensor.randn([s[0], 1, s[2], s[3]], dtype: y.dtype, device: y.device)
+        y.add_(fresh * noise.weight)
+        if let bias = activate.bias { y.add_(bias.reshape([1, bias.size(0), 1, 1])) }
+        let out = y.leakyReLU(0.2)
+        out.mul_(2.0.squareRoot())
+        return out
     }
 }
 
