@@ -81,7 +81,8 @@ final class EvaluationProtocolTests: XCTestCase {
         try library.add(name: "smile", vector: Tensor.ones([1, 16]) / 4)
         Torch.manualSeed(3)
         let classifier = AttributeClassifier(AttributeClassifierConfig(size: 16, widths: [4], attributes: ["smile", "age"])).eval()
-        var job = EditingProtocol(methods: methods, set: set, metrics: ProtocolMetrics(classifier: classifier),
+        let flat = ClosureIdentityEmbedder { $0.reshape([$0.size(0), -1]) }
+        var job = EditingProtocol(methods: methods, set: set, metrics: ProtocolMetrics(identity: flat, classifier: classifier),
                                   library: library, sigma: ["smile": 0.5])
         job.strengths = [0, 1]
         job.referenceCount = 4
@@ -97,6 +98,15 @@ final class EvaluationProtocolTests: XCTestCase {
         let keep = 1 - Tensor.cat((0..<2).map { set.mask(.mouth, image: $0)! }, dim: 0)
         let kept = ProtocolMetrics.maskedPSNR(rec, set.targets, keep: keep)
         XCTAssertEqual(control.cells["kept PSNR"]!.mean, kept.reduce(0, +) / 2, accuracy: 1e-4)
+        // identity kept: cosine of the flattened images, the mouth taken from the source (by hand)
+        let pasted = (rec * keep + set.targets * (1 - keep)).doubles(), target = set.targets.doubles()
+        let d = pasted.count / 2
+        let cosines = (0..<2).map { n -> Double in
+            let a = pasted[(n * d)..<((n + 1) * d)], b = target[(n * d)..<((n + 1) * d)]
+            let dot = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
+            return dot / (a.reduce(0) { $0 + $1 * $1 }.squareRoot() * b.reduce(0) { $0 + $1 * $1 }.squareRoot())
+        }
+        XCTAssertEqual(control.cells["ID"]!.mean, cosines.reduce(0, +) / 2, accuracy: 1e-5)
         // gradstyle +1σ: the edit is the Editing Stream on w + 0.5·n; Δ intended is the classifier's change
         let gradstyle = methods.methods[2].models[0]
         let (before, after) = withInferenceMode { () -> (Tensor, Tensor) in

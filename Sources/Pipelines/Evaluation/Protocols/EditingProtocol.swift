@@ -65,7 +65,7 @@ public struct EditingProtocol {
         var results = ProtocolResults(title: "Editing", keyNames: ["edit", "strength", "method"], columns: columns)
         results.notes = set.notes + metrics.missing
         if classifier == nil { results.notes.append("edit success not measured: give --classifier (an attribute classifier)") }
-        if masks { results.notes.append("kept: the edited image against the source outside the edited attribute's region (the renderer's masks); global attributes (yaw, age) have no such region") }
+        if masks { results.notes.append("kept: the edited image against the source outside the edited attribute's region (the renderer's masks; LPIPS and ID see the region pasted from the source); global attributes (yaw, age) have no such region") }
         if truth { results.notes.append("truth: the same face rendered with the attribute changed by as much as the classifier says the edit changed it (CounterfactualTruth)") }
         if let d = metrics.distribution, set.samples != nil {
             results.notes.append("\(d.metricName) and KID of the edited images against \(referenceCount) other faces that have the target attribute (top or bottom quarter of its range), on \(d.description)")
@@ -156,7 +156,12 @@ public struct EditingProtocol {
                                 values["kept LPIPS"] = try lpips.perImage(ProtocolMetrics.pasting(edited, from: set.targets, where: 1 - keep), set.targets)
                             }
                         }
-                        if let id = metrics.identity { values["ID"] = try IdentitySimilarity.perImage(edited, set.targets, embedder: id) }
+                        if let id = metrics.identity {
+                            // Identity kept: where the edited region is known, the region itself is taken from the
+                            // source, so ArcFace compares only what the edit should have left alone.
+                            let compared = keep.map { ProtocolMetrics.pasting(edited, from: set.targets, where: 1 - $0) } ?? edited
+                            values["ID"] = try IdentitySimilarity.perImage(compared, set.targets, embedder: id)
+                        }
                         let keys = [name, label, method.name]
                         for (metric, v) in values {
                             accumulator.add(keys, metric, repeat: r, v)
