@@ -44,6 +44,7 @@ public struct ReconstructionProtocol {
         let sourceFeatures = metrics.distribution?.features(set.targets)
         for method in methods.methods {
             for r in method.models.indices {
+                _ = methods.reconstruct(method, repeat: r, set.inputs[0..<Swift.min(batch, set.count)])  // warm-up: time steady state
                 let start = Date()
                 let images = Tensor.cat(try set.inputs.split(size: batch).map { x -> Tensor in
                     let out = methods.reconstruct(method, repeat: r, x).image
