@@ -102,7 +102,7 @@ public struct GradStyleBenchmark {
         let c = m.network.config
         return Result(description: description, resolution: m.generator.size, encoderInput: m.encoder.inputSize,
                       stages: c.stages, attention: c.attention.rawValue,
-                      parameters: ["encoder": (m.encoder as? Module)?.parameterCount ?? 0, "generator": m.generator.parameterCount,
+                      parameters: ["encoder": (m.encoder as Module).parameterCount, "generator": m.generator.parameterCount,
                                    "gradstyle": m.network.parameterCount],
                       encoderGFLOPPerImage: encoderFlops.map { $0 / 1e9 }, generatorGFLOPPerImage: generatorFlops / 1e9,
                       convPeakGFLOPS: convPeakGFLOPS, threads: Torch.numThreads, device: device.description,

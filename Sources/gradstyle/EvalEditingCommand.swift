@@ -68,7 +68,7 @@ struct EvalEditingCommand: ParsableCommand {
             return abs(abs(magnitude) - largest) < 1e-9 || (row.keys[0] == "all" && row.keys[1] == "0σ")
         }
         var report = ProtocolReport(name: "editing", results: results,
-                                    charted: [EditingProtocol.changeColumn, "others |Δ|", "kept PSNR", "truth PSNR", "kept LPIPS",
+                                    charted: [EditingProtocol.changeColumn, "entanglement", "kept PSNR", "truth PSNR", "kept LPIPS",
                                               "truth LPIPS", "ID", "FD(classifier) vs attribute", "FID vs attribute"],
                                     sheets: library.names.compactMap { name in sheets[name].map { ("\(name) +\(String(format: "%g", largest))σ", $0) } })
         report.header = try options.header(methods) + ["Strengths: ±" + job.strengths.map { "\($0)" }.joined(separator: ", ±") + " σ (σ: the codes' standard deviation along each direction, from its .json)."]

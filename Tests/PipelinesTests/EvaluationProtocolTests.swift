@@ -92,7 +92,7 @@ final class EvaluationProtocolTests: XCTestCase {
         // e4e at 0σ is its own inversion: no change at all, and what it keeps is its reconstruction outside the mouth
         let control = results.row(["smile", "0σ", "e4e"])!
         XCTAssertEqual(control.cells[EditingProtocol.changeColumn]!.mean, 0, accuracy: 1e-9)
-        XCTAssertEqual(control.cells["others |Δ|"]!.mean, 0, accuracy: 1e-9)
+        XCTAssertEqual(control.cells["entanglement"]!.mean, 0, accuracy: 1e-9)
         let e4e = methods.methods[0].models[0]
         let rec = withInferenceMode { e4e.reconstruct(set.inputs, useResiduals: false).image }
         let keep = 1 - Tensor.cat((0..<2).map { set.mask(.mouth, image: $0)! }, dim: 0)

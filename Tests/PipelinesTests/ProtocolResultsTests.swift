@@ -32,6 +32,9 @@ final class ProtocolResultsTests: XCTestCase {
         r.rows = acc.rows()
         r.imageRows = [(["x,y", "r0", "img"], ["PSNR": 1])]
         XCTAssertTrue(r.markdown().contains("| x,y | 2.00 ± "))
+        var piped = r
+        piped.rows[0].keys = ["a|b"]
+        XCTAssertTrue(piped.markdown().contains("| a\\|b | 2.00"), piped.markdown())
         XCTAssertTrue(r.summaryCSV().contains("\"x,y\",2,"), r.summaryCSV())
         XCTAssertEqual(r.imageCSV(), "method,repeat,image,PSNR\n\"x,y\",r0,img,1\n")
         XCTAssertTrue(JSONSerialization.isValidJSONObject(r.jsonObject()))

@@ -52,7 +52,7 @@ public struct EditingProtocol {
         var columns: [ProtocolResults.Column] = []
         if classifier != nil {
             columns += [.init(EditingProtocol.changeColumn, higherIsBetter: true), .init("success %", higherIsBetter: true, decimals: 0),
-                        .init("others |Δ|", higherIsBetter: false)]
+                        .init("entanglement", higherIsBetter: false)]
         }
         if masks { columns.append(.init("kept PSNR", higherIsBetter: true, decimals: 2)) }
         if masks && metrics.lpips != nil { columns.append(.init("kept LPIPS", higherIsBetter: false)) }
@@ -65,6 +65,7 @@ public struct EditingProtocol {
         var results = ProtocolResults(title: "Editing", keyNames: ["edit", "strength", "method"], columns: columns)
         results.notes = set.notes + metrics.missing
         if classifier == nil { results.notes.append("edit success not measured: give --classifier (an attribute classifier)") }
+        else { results.notes.append("entanglement: the mean absolute change of the other attributes the classifier predicts") }
         if masks { results.notes.append("kept: the edited image against the source outside the edited attribute's region (the renderer's masks; LPIPS and ID see the region pasted from the source); global attributes (yaw, age) have no such region") }
         if truth { results.notes.append("truth: the same face rendered with the attribute changed by as much as the classifier says the edit changed it (CounterfactualTruth)") }
         if let d = metrics.distribution, set.samples != nil {
@@ -135,7 +136,7 @@ public struct EditingProtocol {
                             let moved = (0..<set.count).map { change($0, j) }
                             values[EditingProtocol.changeColumn] = moved.map { $0 * (s > 0 ? 1 : -1) }
                             values["success %"] = moved.map { $0 * (s > 0 ? 1 : -1) > threshold ? 100 : 0 }
-                            values["others |Δ|"] = (0..<set.count).map { i in
+                            values["entanglement"] = (0..<set.count).map { i in
                                 let others = (0..<k).filter { $0 != j }
                                 return others.isEmpty ? 0 : others.reduce(0) { $0 + Swift.abs(change(i, $1)) } / Double(others.count)
                             }

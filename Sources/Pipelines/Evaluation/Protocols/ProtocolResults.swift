@@ -98,8 +98,12 @@ public struct ProtocolResults {
         return String(format: "%.\(decimals)f", v)
     }
 
+    /// A table cell: pipes escaped so a name cannot split a row.
+    static func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
+
     public func markdown() -> String {
-        var out = "| " + (keyNames + columns.map { "\($0.name) \($0.higherIsBetter ? "↑" : "↓")" }).joined(separator: " | ") + " |\n"
+        var out = "| " + (keyNames + columns.map { "\($0.name) \($0.higherIsBetter ? "↑" : "↓")" }).map(ProtocolResults.cell)
+            .joined(separator: " | ") + " |\n"
         out += "|" + keyNames.map { _ in " --- |" }.joined() + columns.map { _ in " ---: |" }.joined() + "\n"
         for row in rows {
             let cells = columns.map { c -> String in
@@ -108,7 +112,7 @@ public struct ProtocolResults {
                 if let spread = cell.spread { s += " ± " + ProtocolResults.number(spread, c.decimals) }
                 return s
             }
-            out += "| " + (row.keys + cells).joined(separator: " | ") + " |\n"
+            out += "| " + (row.keys.map(ProtocolResults.cell) + cells).joined(separator: " | ") + " |\n"
         }
         let kinds = Set(rows.flatMap { $0.cells.values.map(\.spreadKind) })
         if !kinds.isEmpty {
