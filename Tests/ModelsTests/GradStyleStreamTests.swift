@@ -96,3 +96,24 @@ final class GradStyleStreamTests: XCTestCase {
         XCTAssertThrowsError(try makeModel { $0.stages = [8, 4] })
     }
 }
+
+final class GradStyleConfigProbeTests: XCTestCase {
+    /// Building a configuration probes the encoder for its feature shapes; that must not touch its batch-norm
+    /// running statistics (a frozen e4e drifted by one momentum step towards an all-zero input before this was fixed).
+    func testMakeConfigLeavesTheEncoderUnchanged() throws {
+        Torch.manualSeed(5)
+        let g = Generator(GeneratorConfig(size: 16, styleDim: 16, mappingLayers: 1, channels: [4: 16, 8: 16, 16: 8]))
+        let backbone = IRBackboneConfig(units: [1, 1, 1, 1], widths: [8, 8, 16, 16], seReduction: 4)
+        let e = FPNStyleEncoder.make(EncoderConfig(type: .e4e, generatorSize: 16, styleDim: 16, backbone: backbone, inputSize: 64))
+        for (name, t) in e.stateDict() where name.hasSuffix("running_mean") { t.copy_(Tensor.randn(t.shape)) }
+        let before = e.stateDict().map { ($0.name, $0.tensor.clone()) }
+        XCTAssertTrue(e.isTraining)
+        var base = GradStyleConfig()
+        base.stages = [4, 8, 16]
+        _ = try GradStyleModel.makeConfig(base, encoder: e, generator: g)
+        XCTAssertTrue(e.isTraining, "the mode is restored")
+        for ((name, old), (_, now)) in zip(before, e.stateDict()) {
+            XCTAssertEqual(old.to(.float64).doubles(), now.to(.float64).doubles(), name)
+        }
+    }
+}

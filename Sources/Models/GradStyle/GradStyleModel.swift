@@ -49,6 +49,12 @@ public final class GradStyleModel {
     /// width at the stage it feeds — c3, p2, p1 from coarse to fine, as GRADSTYLE.md's Encoding Phase).
     public static func makeConfig(_ base: GradStyleConfig, encoder: any StyleEncoder, generator: Generator) throws -> GradStyleConfig {
         var c = base
+        // The probe only reads shapes: run it in evaluation mode, or batch norm would fold the all-zero probe into
+        // the frozen encoder's running statistics.
+        let module = encoder as Module
+        let wasTraining = module.isTraining
+        module.eval()
+        defer { module.train(wasTraining) }
         let probe = withInferenceMode {
             encoder.encode(Tensor.zeros([1, 3, encoder.inputSize, encoder.inputSize], device: generator.input.input.device))
         }
