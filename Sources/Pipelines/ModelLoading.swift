@@ -16,7 +16,7 @@ public enum ModelLoading {
         case .singleStage:
             return try GradStyleBundle.load(url, prefix: GradStyleBundle.singleStagePrefix, device: device)
         case .e4e:
-            let inversion = try InversionModel.load(url, device: device)
+            let inversion = try InversionModel.load(url, device: device).eval()
             var config = GradStyleConfig()
             let stage = inversion.generator.config.resolutions.dropFirst().first ?? 4
             config.stages = [stage]
@@ -25,7 +25,7 @@ public enum ModelLoading {
             config.alignerBlocks = 0
             config.fusion = .add
             let filled = try GradStyleModel.makeConfig(config, encoder: inversion.encoder, generator: inversion.generator)
-            return GradStyleModel(inversion: inversion, network: try GradStyleNetwork(filled).to(device: device))
+            return GradStyleModel(inversion: inversion, network: try GradStyleNetwork(filled).to(device: device).eval())
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import NN
 @testable import Pipelines
 import TensorIO
 import Torch
@@ -127,6 +128,21 @@ final class EvaluationProtocolTests: XCTestCase {
         for name in ["editing.md", "editing_summary.csv", "editing_images.csv", "editing.json", "index.html",
                      "editing_kept_psnr.svg", "editing_delta_intended.svg"] {
             XCTAssertTrue(written.contains { $0.lastPathComponent == name }, name)
+        }
+    }
+
+    /// Loaded models are for inference: an image's result must not depend on the other images of its batch (with
+    /// batch norm in training mode it did, for `edit`).
+    func testLoadedModelsAreBatchIndependent() throws {
+        let url = try makeBundles()[0]
+        Torch.manualSeed(2)
+        let x = Tensor.rand([2, 3, 64, 64]) * 2 - 1
+        for method in [InversionMethod.gradstyle, .singleStage, .e4e] {
+            let model = try ModelLoading.gradStyleModel(url, method: method, device: .cpu)
+            XCTAssertFalse((model.encoder as Module).isTraining, "\(method)")
+            let together = withInferenceMode { model.reconstruct(x).image }
+            let alone = withInferenceMode { model.reconstruct(x[0..<1]).image }
+            XCTAssertLessThan(Float((together[0..<1] - alone).abs().max().item()), 1e-5, "\(method)")
         }
     }
 

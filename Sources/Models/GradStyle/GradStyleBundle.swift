@@ -53,8 +53,9 @@ public enum GradStyleBundle {
 
     /// A ready GradStyle model from a bundle: the inversion model and the network under `prefix`.
     public static func load(_ url: URL, prefix: String = mainPrefix, device: Device = .cpu) throws -> GradStyleModel {
-        let inversion = try InversionModel.load(url, device: device)
-        let network = try loadNetwork(try CheckpointFile(url), prefix: prefix, device: device)
+        // For inference: evaluation mode (the encoder's batch norms use their running statistics, not the batch's).
+        let inversion = try InversionModel.load(url, device: device).eval()
+        let network = try loadNetwork(try CheckpointFile(url), prefix: prefix, device: device).eval()
         return GradStyleModel(inversion: inversion, network: network)
     }
 }
