@@ -76,7 +76,8 @@ public final class ModulatedConv2d: Module {
             let input = x.reshape([1, batch * inChannels, h, w])
             let wT = wt.view([batch, outChannels, inChannels, k, k]).transpose(1, 2)
                 .reshape([batch * inChannels, outChannels, k, k])
-            let out = Functional.convTranspose2d(input, weight: wT, stride: (2, 2), groups: batch)
+            let out = k == 3 ? PhaseTransposedConv.apply(input, weight: wT, groups: batch)
+                : Functional.convTranspose2d(input, weight: wT, stride: (2, 2), groups: batch)
             return blur!(out.view([batch, outChannels, out.size(2), out.size(3)]))
         }
         var input = x
@@ -100,7 +101,8 @@ public final class ModulatedConv2d: Module {
         var out: Tensor
         let input = x * styles.reshape([batch, inChannels, 1, 1])
         if upsample {
-            out = blur!(Functional.convTranspose2d(input, weight: wt.transpose(0, 1), stride: (2, 2)))
+            out = blur!(kernelSize == 3 ? PhaseTransposedConv.apply(input, weight: wt.transpose(0, 1))
+                        : Functional.convTranspose2d(input, weight: wt.transpose(0, 1), stride: (2, 2)))
         } else if downsample {
             out = Functional.conv2d(blur!(input), weight: wt, stride: (2, 2))
         } else {
