@@ -25,6 +25,7 @@ if [ "$what" = all ] || [ "$what" = ablation ]; then
     --count 32 --strengths 0,2 --out "$OUT/ablation/editing" --threads "$THREADS" --quiet
 fi
 if [ "$what" = all ] || [ "$what" = bench ]; then
+  $B bench generator --size 1024 --batches 1,2 --repeats 3 --threads "$THREADS" --json "$OUT/bench_generator_1024.json" | tee "$OUT/bench_generator_1024.md"
   $B bench gradstyle --threads "$THREADS" --batches 1,4,16 --repeats 5 --json "$OUT/bench_gradstyle_64.json" | tee "$OUT/bench_gradstyle_64.md"
-  $B bench gradstyle --size 1024 --threads "$THREADS" --batches 1,2 --repeats 3 --json "$OUT/bench_gradstyle_1024.json" | tee "$OUT/bench_gradstyle_1024.md"
+  $B bench gradstyle --size 1024 --threads "$THREADS" --batches 1,2 --repeats 2 --json "$OUT/bench_gradstyle_1024.json" | tee "$OUT/bench_gradstyle_1024.md"
 fi
