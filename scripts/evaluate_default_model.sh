@@ -19,7 +19,8 @@ fi
 if [ "$what" = all ] || [ "$what" = ablation ]; then
   models=$(ls "$RUN"/ablation/seed*/all.safetensors)
   # shellcheck disable=SC2086
-  $B eval reconstruction --model $models --count 64 --out "$OUT/ablation/reconstruction" --threads "$THREADS" --quiet
+  $B eval reconstruction --model $models --classifier models/default/classifier.safetensors --count 64 \
+    --out "$OUT/ablation/reconstruction" --threads "$THREADS" --quiet
   # shellcheck disable=SC2086
   $B eval editing --model $models --directions models/default/directions --classifier models/default/classifier.safetensors \
     --count 32 --strengths 0,2 --out "$OUT/ablation/editing" --threads "$THREADS" --quiet
