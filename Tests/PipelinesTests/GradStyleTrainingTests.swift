@@ -81,6 +81,7 @@ final class GradStyleTrainingTests: XCTestCase {
         let (model, inversion) = try makeModel()
         for f in model.network.fusions { f.alpha.detach().fill_(0.3) }
         model.network.eval()
+        _ = inversion.eval()  // loaded bundles are in evaluation mode
         let single = try GradStyleNetwork(try GradStyleModel.makeConfig(.singleStage(stage: 16), encoder: inversion.encoder,
                                                                           generator: inversion.generator))
         let url = dir.appendingPathComponent("model.safetensors")
