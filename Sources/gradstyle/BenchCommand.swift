@@ -21,6 +21,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "generator, gradstyle: resolution of a random-weight model with the official shapes (1024, 512, 256, 64).")
     var size: Int = 256
 
+    @Option(help: "gradstyle with --size: the Aligner's attention, selective (default) or full.")
+    var attention: String = "selective"
+
     @Option(name: .customLong("model"), help: "gradstyle: a GradStyle bundle to time instead of random weights (default with no --size: the bundled model).")
     var model_: String?
 
@@ -143,8 +146,13 @@ struct BenchCommand: ParsableCommand {
             description = path
         } else {
             guard [64, 128, 256, 512, 1024].contains(size) else { throw ValidationError("--size must be 64, 128, 256, 512 or 1024") }
-            model = try GradStyleBenchmark.official(size: size, device: device)
-            description = "random weights, official FFHQ shapes at \(size)² (e4e IR-SE50 256² input; GradStyle defaults)"
+            guard let kind = AttentionKind(rawValue: attention) else {
+                throw ValidationError("invalid --attention '\(attention)': selective or full")
+            }
+            var config = GradStyleConfig()
+            config.attention = kind
+            model = try GradStyleBenchmark.official(size: size, config: config, device: device)
+            description = "random weights, official FFHQ shapes at \(size)² (e4e IR-SE50 256² input; GradStyle defaults, \(kind.rawValue) attention)"
         }
         let peak = runEngine(device).convGFLOPS
         let progress = ProgressReporter("bench gradstyle", total: batchList.count * GradStyleBenchmark.stageNames.count,
