@@ -77,7 +77,8 @@ public struct GradStyleBenchmark {
                 let (w, pyramid) = m.encode(x)
                 // An edit along a random unit direction at a typical strength: the cost does not depend on which.
                 let direction = Tensor.randn([1, 1, m.generator.styleDim], device: device)
-                let edited = w + direction / direction.square().sum().sqrt() * 3
+                let step = direction / direction.square().sum().sqrt() * 3
+                let edited = w + step
                 let rec = m.reconstruct(latent: w, pyramid: pyramid)
                 let bodies: [(String, Double?, () -> Void)] = [
                     ("encode", encoderFlops, { _ = m.encode(x) }),
@@ -86,7 +87,7 @@ public struct GradStyleBenchmark {
                     ("editing stream", generatorFlops, { _ = m.edit(rec, editedLatent: edited) }),
                     ("invert + one edit", nil, {
                         let r = m.reconstruct(x)
-                        _ = m.edit(r, editedLatent: r.latent + direction / direction.square().sum().sqrt() * 3)
+                        _ = m.edit(r, editedLatent: r.latent + step)
                     }),
                 ]
                 for (stage, flops, body) in bodies {

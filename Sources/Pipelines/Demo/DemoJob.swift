@@ -111,9 +111,7 @@ public struct DemoJob {
             let mse = try MeanSquaredError.perImage(rec.image, target)
             var face: Double? = nil
             if let masks {
-                face = DemoJob.mean(try (0..<x.size(0)).map { i in
-                    try DemoJob.maskedPSNR(rec.image[i], target[i], mask: masks[i][.face]!, invert: false)
-                })
+                face = DemoJob.mean(ProtocolMetrics.maskedPSNR(rec.image, target, keep: DemoJob.keep(masks, .face, inside: true)))
             }
             rows.append(MethodRow(method: m.name, mse: DemoJob.mean(mse), psnr: DemoJob.mean(mse.map(PSNR.fromMSE)),
                                   ssim: DemoJob.mean(try SSIM.perImage(rec.image, target)), facePSNR: face, seconds: seconds))
@@ -155,9 +153,7 @@ public struct DemoJob {
                                                  r.entanglement)
                     }
                     if let masks, let region {
-                        kept[m.name] = DemoJob.mean(try (0..<x.size(0)).map { i in
-                            try DemoJob.maskedPSNR(y[i], target[i], mask: masks[i][region]!, invert: true)
-                        })
+                        kept[m.name] = DemoJob.mean(ProtocolMetrics.maskedPSNR(y, target, keep: DemoJob.keep(masks, region, inside: false)))
                     }
                 }
                 editRows.append(EditRow(edit: name, strength: strength, region: region?.description, keptPSNR: kept, success: success))
@@ -207,13 +203,10 @@ public struct DemoJob {
         }
     }
 
-    /// PSNR between two C×H×W images over the pixels where `mask` is true (or false, with `invert`).
-    static func maskedPSNR(_ a: Tensor, _ b: Tensor, mask: [Bool], invert: Bool) throws -> Double {
-        let m = Tensor(mask.map { $0 != invert }, shape: [1, a.size(1), a.size(2)]).to(.float64)
-        let d = ((a.to(.float64) - b.to(.float64)) * 0.5).square() * m
-        let n = m.sum().item() * Double(a.size(0))
-        guard n > 0 else { return .nan }
-        return PSNR.fromMSE(d.sum().item() / n)
+    /// N×1×R×R pixels to count for `ProtocolMetrics.maskedPSNR`: those inside `region` (or outside it).
+    static func keep(_ masks: [[FaceRegion: [Bool]]], _ region: FaceRegion, inside: Bool) -> Tensor {
+        let side = Int(Double(masks[0][region]!.count).squareRoot())
+        return Tensor(masks.flatMap { $0[region]!.map { $0 == inside ? Float(1) : 0 } }, shape: [masks.count, 1, side, side])
     }
 
     /// A labelled sheet: one column per entry, one row per image.

@@ -31,7 +31,7 @@ public struct ReconstructionProtocol {
         if let d = metrics.distribution { columns += [.init(d.metricName, higherIsBetter: false), .init("KID×10³", higherIsBetter: false)] }
         columns.append(.init("ms/image", higherIsBetter: false, decimals: 1))
         var results = ProtocolResults(title: "Reconstruction", keyNames: ["method"], columns: columns)
-        results.notes = set.notes + metrics.missing.filter { !$0.hasPrefix("FID") || metrics.distribution == nil }
+        results.notes = set.notes + metrics.missing
         if set.resolution < MSSSIM.minimumSide {
             results.notes.append("MS-SSIM measured after a bilinear upscale of both images to 256² (its five scales need ≥ \(MSSSIM.minimumSide) px)")
         }
