@@ -6,6 +6,10 @@ import Torch
 final class GradStyleStreamTests: XCTestCase {
     /// A 16² generator with stages 4, 8, 16 and a 16² encoder whose pyramid is at 8, 4, 2 (resized inside the GRM).
     func makeModel(_ edit: (inout GradStyleConfig) -> Void = { _ in }) throws -> GradStyleModel {
+        try Self.tinyModel(edit)
+    }
+
+    static func tinyModel(_ edit: (inout GradStyleConfig) -> Void = { _ in }) throws -> GradStyleModel {
         Torch.manualSeed(3)
         let g = Generator(GeneratorConfig(size: 16, styleDim: 8, mappingLayers: 1, channels: [4: 8, 8: 8, 16: 8])).eval().freeze()
         let e = TinyEncoder(inputSize: 16, latentCount: g.latentCount, styleDim: 8).eval().freeze()
