@@ -133,4 +133,29 @@ final class NVIDIAGeneratorParityTests: XCTestCase {
         // means agree to a few standard errors (σ/√400)
         XCTAssertLessThan(Float(((mean - refMean).abs() / (refStd / 20)).max().item()), 5)
     }
+
+    /// What the rosinality generator cannot express is refused with one line naming the file and the reason.
+    func testUnsupportedNVIDIAGeneratorsAreRefusedByName() throws {
+        let source = try CheckpointFile(fixture("nv8.pt")).hostTensors().tensors()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nv-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func refused(_ name: String, _ edit: (inout [String: Tensor]) -> Void, saying reason: String) throws {
+            var tensors = source
+            edit(&tensors)
+            var dict = StateDict()
+            for (n, t) in tensors { dict[n] = t.contiguous().hostTensor() }
+            let url = dir.appendingPathComponent(name)
+            try SafeTensors.write(dict, to: url)
+            XCTAssertThrowsError(try GeneratorCheckpoint.load(url)) { error in
+                XCTAssertTrue("\(error)".contains(name) && "\(error)".contains(reason), "\(error)")
+            }
+        }
+        try refused("conditional.safetensors", { $0["mapping.embed.weight"] = Tensor.zeros([12, 4]) }, saying: "conditional")
+        try refused("zdim.safetensors", { $0["mapping.fc0.weight"] = Tensor.zeros([12, 8]) }, saying: "z_dim 8 ≠ w_dim 12")
+        try refused("resnet.safetensors", { $0["synthesis.b8.skip.weight"] = Tensor.zeros([8, 12, 1, 1]) },
+                    saying: "synthesis.b8.skip.weight")
+        try refused("orig.safetensors", { t in for k in t.keys where k.hasPrefix("synthesis.b4.torgb.") { t[k] = nil } },
+                    saying: "'skip' architecture")
+    }
 }

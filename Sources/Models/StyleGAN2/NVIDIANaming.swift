@@ -26,7 +26,13 @@ public enum NVIDIANaming {
             return t
         }
 
-        // Mapping: fc{i} → style.{i+1} (PixelNorm is style.0).
+        // Mapping: fc{i} → style.{i+1} (PixelNorm is style.0). The rosinality mapping is w_dim → w_dim throughout.
+        if source["mapping.embed.weight"] != nil {
+            throw ModelError("NVIDIA generator is conditional (mapping.embed.*, c_dim > 0): not supported")
+        }
+        if let fc0 = source["mapping.fc0.weight"], fc0.rank == 2, fc0.size(0) != fc0.size(1) {
+            throw ModelError("NVIDIA generator has z_dim \(fc0.size(1)) ≠ w_dim \(fc0.size(0)) (mapping.fc0.weight \(fc0.shape)); only z_dim = w_dim is supported")
+        }
         var i = 0
         while source["mapping.fc\(i).weight"] != nil {
             out["style.\(i + 1).weight"] = try take("mapping.fc\(i).weight")
@@ -41,7 +47,9 @@ public enum NVIDIANaming {
             resolutions.append(r)
             r *= 2
         }
-        guard resolutions.first == 4 else { throw ModelError("NVIDIA generator state dict has no synthesis.b4 block") }
+        guard resolutions.first == 4 else {
+            throw ModelError("NVIDIA generator state dict has no synthesis.b4.torgb.weight: only the 'skip' architecture (a ToRGB in every block) is supported")
+        }
 
         let const = try take("synthesis.b4.const")
         out["input.input"] = const.unsqueeze(dim: 0)
