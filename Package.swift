@@ -76,7 +76,7 @@ let package = Package(
         ),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
-        .testTarget(name: "FaceLandmarksTests", dependencies: ["FaceLandmarks", "ImageIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FaceAlignmentTests", dependencies: ["FaceLandmarks", "Pipelines", "ImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "NNTests", dependencies: ["NN"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
