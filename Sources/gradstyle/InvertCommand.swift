@@ -49,6 +49,9 @@ struct InvertCommand: ParsableCommand {
         }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         if let outputSize, outputSize < 1 { throw ValidationError("--output-size must be positive") }
+        if align, outputSize != nil {
+            throw ValidationError("--output-size does not apply with --align: outputs have each photo's own size")
+        }
         if let encoderType, EncoderType(rawValue: encoderType) == nil {
             throw ValidationError("invalid --encoder-type '\(encoderType)': expected psp or e4e")
         }

@@ -1,3 +1,4 @@
+import CFaceLandmarks
 import FaceLandmarks
 import Foundation
 import ImageIO
@@ -91,5 +92,39 @@ final class FaceLandmarkDetectorTests: XCTestCase {
             XCTAssert("\(error)".contains("not a dlib shape predictor"), "\(error)")
             XCTAssertFalse("\(error)".contains("\n"))
         }
+    }
+}
+
+/// The C shim itself, without the Swift wrapper's guards: bad arguments and oversized scans are errors with a
+/// message, never a crash.
+final class FaceLandmarkShimTests: XCTestCase {
+    func message() -> String { fl_last_error().map { String(cString: $0) } ?? "" }
+
+    func testBadArgumentsAreErrors() throws {
+        let detector = try XCTUnwrap(fl_detector_new())
+        defer { fl_detector_free(detector) }
+        var boxes = [Int32](repeating: 0, count: 4)
+        XCTAssertEqual(fl_detect(detector, nil, 10, 10, 1, &boxes, nil, 1), -1)
+        XCTAssert(message().contains("null image buffer"), message())
+        let pixel: [UInt8] = [1, 2, 3]
+        XCTAssertEqual(fl_detect(detector, pixel, 0, 1, 0, &boxes, nil, 1), -1)
+        XCTAssert(message().contains("must be positive"), message())
+        XCTAssertEqual(fl_detect(detector, pixel, 1, 1, 9, &boxes, nil, 1), -1)
+        XCTAssert(message().contains("up-sampling"), message())
+        XCTAssertEqual(fl_detect(detector, pixel, 1, 1, 1, &boxes, nil, 1), 0)
+        XCTAssertNil(fl_last_error())
+        XCTAssertNil(fl_predictor_load("/nonexistent/sp.dat"))
+        XCTAssertFalse(message().isEmpty)
+    }
+
+    func testScansBeyondTheBoundAreRefused() throws {
+        let detector = try XCTUnwrap(fl_detector_new())
+        defer { fl_detector_free(detector) }
+        // 4100² up-sampled once is 67.2 M pixels > FL_MAX_DETECT_PIXELS (64 Mi): refused before any allocation.
+        let side = 4100
+        let rgb = [UInt8](repeating: 0, count: side * side * 3)
+        var boxes = [Int32](repeating: 0, count: 4)
+        XCTAssertEqual(fl_detect(detector, rgb, Int32(side), Int32(side), 1, &boxes, nil, 1), -1)
+        XCTAssert(message().contains("larger than the detector accepts"), message())
     }
 }
