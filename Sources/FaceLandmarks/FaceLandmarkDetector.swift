@@ -17,8 +17,8 @@ public struct DetectedFace: Equatable, Sendable {
 /// /usr/share/dlib/shape_predictor_68_face_landmarks.dat, from the libdlib-data package).
 ///
 /// Detection runs as dlib's Python `detector(img, 1)` does (one 2× up-sampling). Images too large for that are
-/// detected on a downscaled copy (nearest-grid box averaging) and the boxes mapped back; landmarks always come
-/// from the full-resolution image. Not safe to share across threads.
+/// detected on a copy downscaled by an integer factor (block averaging) and the boxes mapped back; landmarks always
+/// come from the full-resolution image. Not safe to share across threads.
 public final class FaceLandmarkDetector {
     public static let defaultPredictorPath = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
     /// Pixels the detector scans at most (after up-sampling); larger images are downscaled for detection.
