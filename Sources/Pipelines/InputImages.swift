@@ -37,7 +37,7 @@ public struct InputImages {
         if h != w {
             let s = Swift.min(h, w)
             x = x.narrow(dim: 2, start: (h - s) / 2, length: s).narrow(dim: 3, start: (w - s) / 2, length: s)
-            notes.append("\(url.lastPathComponent): \(w)×\(h) is not square — center-cropped to \(s)×\(s); the models expect aligned, cropped faces (FFHQ-style alignment)")
+            notes.append("\(url.lastPathComponent): \(w)×\(h) is not square — center-cropped to \(s)×\(s); the models expect aligned, cropped faces (FFHQ-style alignment: `gradstyle align`, or --align)")
         }
         if x.size(2) != size {
             notes.append("\(url.lastPathComponent): resized \(x.size(2))² → \(size)²")
