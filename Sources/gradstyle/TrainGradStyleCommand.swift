@@ -47,6 +47,8 @@ struct TrainGradStyleCommand: ParsableCommand {
     @Option(help: "Proportions of samples with no warp, a small warp and a full-strength warp, NONE:SMALL:LARGE.")
     var misalignMix: String = "0.25:0.25:0.5"
     @Option(help: "Strength of the small warps of --misalign-mix.") var misalignSmall: Double = 0.05
+    @Flag(help: "Let the Editing Stream's losses train the Gradual Residual Modules too (default: they train the Aligners; the residual modules learn from the reconstruction alone).")
+    var editTrainsResiduals = false
 
     @Option(help: "Injection stages, coarse to fine, e.g. 16,32,64.") var stages: String = "16,32,64"
     @Option(help: "after_conv0 or after_conv1.") var injectPoint: String = "after_conv0"
@@ -138,6 +140,7 @@ struct TrainGradStyleCommand: ParsableCommand {
             throw ValidationError("invalid --misalign-mix '\(misalignMix)': three proportions NONE:SMALL:LARGE, e.g. 0.25:0.25:0.5")
         }
         options.misalignMix = MisalignMixture(none: none, small: small, large: large, smallStrength: misalignSmall)
+        options.editTrainsResiduals = editTrainsResiduals
         do { try options.misalignMix!.validate() } catch { throw ValidationError("invalid --misalign-mix / --misalign-small: \(error)") }
         options.checkpointEvery = checkpointEvery
         options.sampleEvery = sampleEvery
