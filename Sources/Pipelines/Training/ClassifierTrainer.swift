@@ -260,10 +260,12 @@ public final class ClassifierTrainer {
 
     /// Trains until `untilStep`, checkpointing every `checkpointEvery` steps and at the end.
     public func train(untilStep: Int, outDirectory: URL) throws {
-        try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
+        let lock = try OutputLock(outDirectory)
+        defer { withExtendedLifetime(lock) {} }
         let progress = ProgressReporter("train classifier", total: Swift.max(untilStep - step, 0), unit: "step", quiet: quiet)
         while step < untilStep {
             let loss = trainStep()
+            try TrainingDivergence.check(["loss": loss], step: step, outDirectory: outDirectory)
             progress.advance(status: String(format: "step %d loss %.4f", step, loss))
             if step % options.checkpointEvery == 0 || step == untilStep { try saveCheckpoint(outDirectory) }
         }

@@ -251,10 +251,13 @@ public final class GradStyleTrainer {
 
     /// Trains until `untilStep`, writing sheets and checkpoints into `outDirectory`.
     public func train(untilStep: Int, outDirectory: URL, onCheckpoint: ((GradStyleTrainer) throws -> Void)? = nil) throws {
+        let lock = try OutputLock(outDirectory)
+        defer { withExtendedLifetime(lock) {} }
         try FileManager.default.createDirectory(at: outDirectory.appendingPathComponent("samples"), withIntermediateDirectories: true)
         let progress = ProgressReporter("train gradstyle", total: Swift.max(untilStep - step, 0), unit: "step", quiet: quiet)
         while step < untilStep {
             let log = try trainStep()
+            try TrainingDivergence.check(log, step: step, outDirectory: outDirectory)
             let status = log.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: " ")
             progress.advance(status: "step \(step) " + status)
             if step % options.sampleEvery == 0 || step == untilStep {

@@ -235,11 +235,15 @@ public final class StyleGAN2Trainer {
     /// Trains until `untilStep`, writing samples and checkpoints into `outDirectory` (checkpoint.safetensors for
     /// resume, generator.safetensors = the EMA generator for `generate`/inversion, samples/NNNNNN.png).
     public func train(untilStep: Int, outDirectory: URL) throws {
+        let lock = try OutputLock(outDirectory)
+        defer { withExtendedLifetime(lock) {} }
         let fm = FileManager.default
         try fm.createDirectory(at: outDirectory.appendingPathComponent("samples"), withIntermediateDirectories: true)
         let progress = ProgressReporter("train stylegan2", total: Swift.max(untilStep - step, 0), unit: "step", quiet: quiet)
         while step < untilStep {
             let l = try trainStep()
+            try TrainingDivergence.check(["d": l.d, "g": l.g, "r1": l.r1 ?? 0, "path_length": l.pathLength ?? 0],
+                                         step: step, outDirectory: outDirectory)
             var status = String(format: "step %d d %.3f g %.3f D(real) %.2f D(fake) %.2f", step, l.d, l.g, l.realScore, l.fakeScore)
             if let r1 = l.r1 { status += String(format: " r1 %.3f", r1) }
             if let pl = l.pathLength { status += String(format: " pl %.3f", pl) }
