@@ -44,8 +44,8 @@ struct InvertCommand: ParsableCommand {
         guard InversionJob.Method(rawValue: method) != nil else {
             throw ValidationError("invalid --method '\(method)': expected e4e, gradstyle or single-stage")
         }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        if let outputSize, outputSize < 1 { throw ValidationError("--output-size must be positive") }
+        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.count(outputSize, "--output-size", max: 8192)
         if let encoderType, EncoderType(rawValue: encoderType) == nil {
             throw ValidationError("invalid --encoder-type '\(encoderType)': expected psp or e4e")
         }

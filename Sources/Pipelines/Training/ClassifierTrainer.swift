@@ -206,8 +206,8 @@ public final class ClassifierTrainer {
         c.metadata["kind"] = ClassifierTrainer.kind
         c.metadata["step"] = String(step)
         c.metadata["data.count"] = String(data.count)
-        c.metadata[AttributeClassifier.configKey] = String(decoding: try JSONEncoder().encode(classifier.config), as: UTF8.self)
-        c.metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        c.metadata[AttributeClassifier.configKey] = try StableJSON.string(classifier.config)
+        c.metadata["options"] = try StableJSON.string(options)
         return c
     }
 

@@ -223,7 +223,7 @@ public final class EncoderTrainer {
         c.store(position: data.resumePosition, as: "data")
         c.metadata["kind"] = EncoderTrainer.kind
         c.metadata["step"] = String(step)
-        c.metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        c.metadata["options"] = try StableJSON.string(options)
         return c
     }
 

@@ -197,8 +197,8 @@ public final class GradStyleTrainer {
         if let s = sampleImages { c.tensors["sample_images"] = s }
         c.metadata["kind"] = "gradstyle.train.gradstyle"
         c.metadata["step"] = String(step)
-        c.metadata[GradStyleBundle.configKey(GradStyleBundle.mainPrefix)] = String(decoding: try JSONEncoder().encode(model.network.config), as: UTF8.self)
-        c.metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        c.metadata[GradStyleBundle.configKey(GradStyleBundle.mainPrefix)] = try StableJSON.string(model.network.config)
+        c.metadata["options"] = try StableJSON.string(options)
         return c
     }
 

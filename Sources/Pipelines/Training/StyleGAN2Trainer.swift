@@ -66,6 +66,8 @@ public final class StyleGAN2Trainer {
         public var realScore = 0.0, fakeScore = 0.0
     }
     public private(set) var history: [StepLosses] = []
+    /// What `restore` found different from the checkpoint's run (options that changed), to be said, not hidden.
+    public private(set) var resumeNotes: [String] = []
 
     public init(generator gConfig: GeneratorConfig, data: BatchSource, options: StyleGAN2TrainingOptions,
                 device: Device = .cpu) throws {
@@ -189,8 +191,8 @@ public final class StyleGAN2Trainer {
         c.metadata["kind"] = "gradstyle.train.stylegan2"
         c.metadata["step"] = String(step)
         c.metadata["mean_path_length"] = String(meanPathLength)
-        c.metadata[GeneratorCheckpoint.configKey] = String(decoding: try JSONEncoder().encode(generator.config), as: UTF8.self)
-        c.metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        c.metadata[GeneratorCheckpoint.configKey] = try StableJSON.string(generator.config)
+        c.metadata["options"] = try StableJSON.string(options)
         return c
     }
 
@@ -216,6 +218,7 @@ public final class StyleGAN2Trainer {
             step = Int(c.metadata["step"] ?? "") ?? 0
             meanPathLength = Double(c.metadata["mean_path_length"] ?? "") ?? 0
             try c.restoreRNG()
+            resumeNotes = try c.changedOptions(options).map { "\($0) (the new value applies from step \(step))" }
         } catch let e as TensorIOError {
             throw e
         } catch {
