@@ -144,7 +144,7 @@ public struct GenerateJob {
             guard ok, s[0] > 0 else {
                 throw TensorIOError(url, "W codes have shape \(s); this generator expects N×\(l)×\(d) (W+) or N×\(d)")
             }
-            try FiniteValues.check(host, label: "W codes", path: url.path, limit: FiniteValues.latentLimit)
+            try FiniteValues.check(host, label: "the W array", path: url.path, limit: FiniteValues.latentLimit)
             let all = Tensor(host).to(.float32)
             return Codes(count: s[0], isW: true, make: { all.narrow(dim: 0, start: $0.lowerBound, length: $0.count) },
                          name: { String(format: "img%04d", $0) })
@@ -154,7 +154,7 @@ public struct GenerateJob {
             guard s.count == 2, s[1] == d, s[0] > 0 else {
                 throw TensorIOError(url, "z vectors have shape \(s); this generator expects N×\(d)")
             }
-            try FiniteValues.check(host, label: "z vectors", path: url.path, limit: FiniteValues.latentLimit)
+            try FiniteValues.check(host, label: "the z array", path: url.path, limit: FiniteValues.latentLimit)
             let all = Tensor(host).to(.float32)
             return Codes(count: s[0], isW: false, make: { all.narrow(dim: 0, start: $0.lowerBound, length: $0.count) },
                          name: { String(format: "img%04d", $0) })

@@ -42,7 +42,7 @@ enum OptionCheck {
         }
     }
 
-    private static func short(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)" }
+    static func short(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)" }
 }
 
 extension OptionCheck {
@@ -50,7 +50,7 @@ extension OptionCheck {
     static func positive(_ value: Double?, _ flag: String, max: Double) throws {
         guard let value else { return }
         guard value.isFinite, value > 0, value <= max else {
-            throw ValidationError("\(flag) must be a finite number > 0 and at most \(max), got \(value)")
+            throw ValidationError("\(flag) must be a finite number > 0 and at most \(short(max)), got \(value)")
         }
     }
 }

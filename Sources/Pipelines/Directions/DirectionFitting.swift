@@ -46,7 +46,7 @@ public struct DirectionFitting {
     /// Codes as N×D (W+ codes are averaged over layers, as InterFaceGAN works in W).
     static func readLatents(_ url: URL) throws -> Tensor {
         let host = try NPY.read(url)
-        try FiniteValues.check(host, label: "the latents", path: url.path, limit: FiniteValues.latentLimit)
+        try FiniteValues.check(host, label: "the latent array", path: url.path, limit: FiniteValues.latentLimit)
         let t = Tensor(host).to(.float64)
         switch host.shape.count {
         case 2: return t

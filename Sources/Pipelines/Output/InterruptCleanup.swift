@@ -20,12 +20,22 @@ public enum InterruptCleanup {
     public static func unregister(_ url: URL) {
         state.mutex.lock()
         state.paths.remove(url.path)
+        state.emptyFolders.remove(url.path)
         state.mutex.unlock()
+    }
+
+    /// Removes the folder `url` if the process is interrupted and it is then empty (an output folder a job made).
+    public static func registerIfEmpty(_ url: URL) {
+        state.mutex.lock()
+        state.emptyFolders.insert(url.path)
+        state.mutex.unlock()
+        installOnce()
     }
 
     private final class State: @unchecked Sendable {
         let mutex = NSLock()
         var paths: Set<String> = []
+        var emptyFolders: Set<String> = []
         var installed = false
     }
     private static let state = State()
@@ -43,9 +53,10 @@ public enum InterruptCleanup {
             var signalNumber: Int32 = 0
             while read(readEnd, &signalNumber, MemoryLayout<Int32>.size) < 0 && errno == EINTR {}
             state.mutex.lock()
-            let paths = state.paths
+            let paths = state.paths, folders = state.emptyFolders
             state.mutex.unlock()
             for path in paths { try? FileManager.default.removeItem(atPath: path) }
+            for path in folders { rmdir(path) }  // only succeeds when empty
             signal(signalNumber, SIG_DFL)
             raise(signalNumber)
         }

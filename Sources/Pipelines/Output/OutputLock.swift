@@ -12,7 +12,8 @@ import Glibc
 /// atomic-write temporaries — since with the lock held no other run can own them.
 ///
 /// Within one process the lock is re-entrant (a job holding it may call a library function that takes it again);
-/// it is released when the last holder is gone, and by the kernel when the process ends, however it ends.
+/// it is released (and its file removed) when the last holder is gone, and by the kernel when the process ends,
+/// however it ends (a killed run leaves the file, unlocked; the next run takes it).
 public final class OutputLock {
     public static let fileName = ".gradstyle.lock"
 
@@ -56,31 +57,46 @@ public final class OutputLock {
     /// Open lock files by folder, with how many holders each has in this process.
     private final class Registry: @unchecked Sendable {
         private let mutex = NSLock()
-        private var held: [String: (fd: Int32, count: Int)] = [:]
+        private var held: [String: (fd: Int32, count: Int, path: String)] = [:]
 
         func acquire(_ key: String, directory: URL) throws {
             mutex.lock()
             defer { mutex.unlock() }
             if let entry = held[key] {
-                held[key] = (entry.fd, entry.count + 1)
+                held[key] = (entry.fd, entry.count + 1, entry.path)
                 return
             }
             let lockPath = directory.appendingPathComponent(OutputLock.fileName).path
-            let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            guard fd >= 0 else {
-                throw TensorIOError(directory, "cannot create the lock file \(OutputLock.fileName): \(String(cString: strerror(errno)))")
-            }
-            if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-                let owner = Self.readOwner(fd)
+            // The holder removes the lock file when it is done; a run that opened the old file just before then
+            // would lock a file no longer in the folder, so after locking, check that the file is still the one at
+            // the path, and start over if not.
+            var fd: Int32 = -1
+            for _ in 0..<100 {
+                fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+                guard fd >= 0 else {
+                    throw TensorIOError(directory, "cannot create the lock file \(OutputLock.fileName): \(String(cString: strerror(errno)))")
+                }
+                if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                    let owner = Self.readOwner(fd)
+                    close(fd)
+                    throw TensorIOError(directory, "in use by another gradstyle run\(owner.map { " (pid \($0))" } ?? ""); "
+                                        + "wait for it to finish or choose another output folder")
+                }
+                var opened = stat(), current = stat()
+                if fstat(fd, &opened) == 0, stat(lockPath, &current) == 0,
+                   opened.st_ino == current.st_ino, opened.st_dev == current.st_dev {
+                    break
+                }
                 close(fd)
-                throw TensorIOError(directory, "in use by another gradstyle run\(owner.map { " (pid \($0))" } ?? ""); "
-                                    + "wait for it to finish or choose another output folder")
+                fd = -1
             }
+            guard fd >= 0 else { throw TensorIOError(directory, "cannot lock the output folder") }
             // Say who holds it, for the message a second run prints.
             let pid = Data("\(getpid())\n".utf8)
             _ = ftruncate(fd, 0)
             _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-            held[key] = (fd, 1)
+            held[key] = (fd, 1, lockPath)
+            InterruptCleanup.register(URL(fileURLWithPath: lockPath))
             OutputLock.removeLeftovers(in: directory)
         }
 
@@ -89,9 +105,12 @@ public final class OutputLock {
             defer { mutex.unlock() }
             guard let entry = held[key] else { return }
             if entry.count > 1 {
-                held[key] = (entry.fd, entry.count - 1)
+                held[key] = (entry.fd, entry.count - 1, entry.path)
             } else {
-                close(entry.fd)  // releases the flock
+                // Remove the file while still holding it (see `acquire`), then release the flock by closing.
+                InterruptCleanup.unregister(URL(fileURLWithPath: entry.path))
+                unlink(entry.path)
+                close(entry.fd)
                 held[key] = nil
             }
         }

@@ -25,6 +25,7 @@ public final class StagingFolder {
             throw TensorIOError(destination, "cannot write in the output folder (\(error.localizedDescription))")
         }
         InterruptCleanup.register(folder)
+        if lock.createdDirectory { InterruptCleanup.registerIfEmpty(destination) }
     }
 
     public func url(for name: String) -> URL { folder.appendingPathComponent(name) }
@@ -65,6 +66,7 @@ public final class StagingFolder {
     private func finish() {
         try? FileManager.default.removeItem(at: folder)
         InterruptCleanup.unregister(folder)
+        InterruptCleanup.unregister(destination)
         lock = nil
     }
 
