@@ -93,6 +93,7 @@ struct TrainClassifierCommand: ParsableCommand {
         }
         if resume, try trainer.resumeIfPossible(outURL) {
             print("resumed at step \(trainer.step)")
+            for note in trainer.resumeNotes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         }
         print("training a \(options.size)² attribute classifier (\(trainer.classifier.parameterCount.grouped) parameters) for \(options.attributes.joined(separator: ", ")) on \(trainer.trainIndices.count) images (\(trainer.heldOutIndices.count) held out) until step \(steps)")
         try trainer.train(untilStep: steps, outDirectory: outURL)

@@ -276,6 +276,6 @@ final class ReliabilityCommandTests: XCTestCase {
                                      "--steps", "5", "--channels", "4:8,8:8", "--style-dim", "8", "--mapping-layers", "1",
                                      "--batch", "3", "--threads", "1", "--quiet", "--resume"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("batch: 2 in the checkpoint, 3 now"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("note: batch: 2 in the checkpoint, 3 now: the new value applies from step 4"), r.stderr)
     }
 }

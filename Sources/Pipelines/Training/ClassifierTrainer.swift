@@ -49,6 +49,8 @@ public final class ClassifierTrainer {
     /// The constant predictor the held-out report compares against: the training labels' (circular) means.
     public let baseline: [Double]
     let optimizer: Adam
+    /// What `restore` found different from the checkpoint's run (options that changed), to be said, not hidden.
+    public private(set) var resumeNotes: [String] = []
     /// 1 for labels a mirror keeps, −1 for those it negates (1×K).
     let mirrorSigns: Tensor?
     public private(set) var step = 0
@@ -236,6 +238,10 @@ public final class ClassifierTrainer {
             try c.restoreRNG()
             (order, orderIndex, epoch) = (o, Int(i), e)
             step = Int(c.metadata["step"] ?? "") ?? 0
+            // This run's options apply from here on (the learning rate too, which the optimiser state carries);
+            // what changed is said.
+            optimizer.learningRate = options.learningRate
+            resumeNotes = try c.changedOptions(options).map { "\($0): the new value applies from step \(step)" }
         } catch let e as TensorIOError {
             throw e
         } catch {

@@ -218,7 +218,11 @@ public final class StyleGAN2Trainer {
             step = Int(c.metadata["step"] ?? "") ?? 0
             meanPathLength = Double(c.metadata["mean_path_length"] ?? "") ?? 0
             try c.restoreRNG()
-            resumeNotes = try c.changedOptions(options).map { "\($0) (the new value applies from step \(step))" }
+            // This run's options apply from here on (the learning rates too, which the optimiser states carry);
+            // what changed is said.
+            gOptim.learningRate = options.learningRate * Double(options.gRegEvery) / Double(options.gRegEvery + 1)
+            dOptim.learningRate = options.learningRate * Double(options.dRegEvery) / Double(options.dRegEvery + 1)
+            resumeNotes = try c.changedOptions(options).map { "\($0): the new value applies from step \(step)" }
         } catch let e as TensorIOError {
             throw e
         } catch {
