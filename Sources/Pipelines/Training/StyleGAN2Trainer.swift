@@ -34,11 +34,23 @@ public struct StyleGAN2TrainingOptions: Codable, Equatable {
     /// The EMA decay per step for this batch size: the average's half-life is `emaKimg` thousand images.
     public var emaDecay: Double { emaKimg > 0 ? Foundation.pow(0.5, Double(batch) / (emaKimg * 1000)) : 0 }
 
+    /// Names the first invalid option (NaN fails every check).
     public func validate() throws {
-        guard batch >= 1, learningRate > 0, r1 >= 0, dRegEvery >= 1, gRegEvery >= 1, pathRegularize >= 0,
-              pathBatchShrink >= 1, (0...1).contains(mixing), emaKimg >= 0, sampleEvery >= 1, checkpointEvery >= 1,
-              sampleCount >= 1, ModulationStrategy(rawValue: modulation) != nil else {
-            throw ModelError("invalid StyleGAN2 training options: \(self)")
+        let checks: [(Bool, String)] = [
+            (batch >= 1, "batch \(batch) must be at least 1"),
+            (learningRate > 0 && learningRate.isFinite, "learning rate \(learningRate) must be finite and positive"),
+            (r1 >= 0 && r1.isFinite, "R1 weight \(r1) must be finite and ≥ 0"),
+            (dRegEvery >= 1 && gRegEvery >= 1, "regularisation intervals must be at least 1"),
+            (pathRegularize >= 0 && pathRegularize.isFinite, "path-length weight \(pathRegularize) must be finite and ≥ 0"),
+            (pathBatchShrink >= 1, "path batch shrink \(pathBatchShrink) must be at least 1"),
+            ((0...1).contains(mixing), "mixing probability \(mixing) must be in [0, 1]"),
+            (emaKimg >= 0 && emaKimg.isFinite, "EMA half-life \(emaKimg) kimg must be finite and ≥ 0"),
+            (sampleEvery >= 1 && checkpointEvery >= 1, "sample and checkpoint intervals must be at least 1"),
+            (sampleCount >= 1, "sample count \(sampleCount) must be at least 1"),
+            (ModulationStrategy(rawValue: modulation) != nil, "unknown modulation '\(modulation)'"),
+        ]
+        if let failed = checks.first(where: { !$0.0 }) {
+            throw ModelError("invalid StyleGAN2 training options: \(failed.1)")
         }
     }
 }
