@@ -164,10 +164,20 @@ final class ReliabilityCommandTests: XCTestCase {
     /// A folder another run holds (here: this process) is refused at once, naming it; nothing is added to it.
     func testSecondRunIntoALockedFolderFails() throws {
         let out = dir.appendingPathComponent("data")
-        let lock = try OutputLock(out)
+        var lock: OutputLock? = try OutputLock(out)
         try assertFails(["data", "synth", "--count", "2", "--size", "32", "--out", out.path], mentions: "in use by another gradstyle run (pid \(getpid()))")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [OutputLock.fileName])
-        withExtendedLifetime(lock) {}
+        // Training (a `--resume` while a run still trains) is refused the same way, before anything is read.
+        let images = dir.appendingPathComponent("images")
+        try SyntheticDataset.write(count: 2, to: images, size: 32, quiet: true)
+        try assertFails(["train", "stylegan2", "--data", images.path, "--resolution", "8", "--out", out.path, "--steps", "2",
+                         "--channels", "4:8,8:8", "--style-dim", "8", "--mapping-layers", "1", "--resume"],
+                        mentions: "\(out.path): in use by another gradstyle run")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [OutputLock.fileName])
+        XCTAssertNotNil(lock)
+        lock = nil
+        // Released: the lock file goes with it.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [])
     }
 
     /// SIGINT and SIGTERM during `data synth` leave nothing (the run's own folder is removed); a later run into a
