@@ -55,7 +55,15 @@ public enum InterruptCleanup {
             state.mutex.lock()
             let paths = state.paths, folders = state.emptyFolders
             state.mutex.unlock()
-            for path in paths { try? FileManager.default.removeItem(atPath: path) }
+            // Other threads may still be writing into a staging folder while it is removed (a removal that meets a
+            // new file fails); their writes fail once the folder is gone, so a few tries suffice.
+            let fm = FileManager.default
+            for path in paths {
+                for _ in 0..<100 where fm.fileExists(atPath: path) {
+                    try? fm.removeItem(atPath: path)
+                    if fm.fileExists(atPath: path) { usleep(5_000) }
+                }
+            }
             for path in folders { rmdir(path) }  // only succeeds when empty
             signal(signalNumber, SIG_DFL)
             raise(signalNumber)
