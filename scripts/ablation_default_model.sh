@@ -8,7 +8,7 @@
 # Resumable: finished variants are skipped, interrupted ones resume from their checkpoint. The training images are
 # rendered with seed 1 as in scripts/train_default_model.sh (RUN/data is reused when it is there).
 # docs/RESULTS.md's ablation ran: SEEDS=7 (every variant) and
-#   SEEDS=8 VARIANTS="gradstyle single_stage attention_full misalign_none position_sinusoidal"
+#   SEEDS=8 VARIANTS="gradstyle single_stage first_design window_global misalign_all_full attention_full"
 # with THREADS=1 and two runs side by side (a variant's result does not depend on what it is merged into).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,13 @@ common="--encoder $MODEL --data $RUN/data --steps $STEPS --batch 4 --lr 0.0005 -
   --stages 8,16,32 --residual-channels 32 --heads 2 --head-dim 16 --lambda-lpips 0 --lambda-id 0 \
   --checkpoint-every 100 --sample-every $STEPS --threads $THREADS --quiet"
 variants=(
-  "gradstyle:"                                          # the default: 3 stages, selective, gate, warp + aligner loss
+  "gradstyle:"                                          # the default: 3 stages, selective, gate, motion-gated Aligner,
+                                                        # 7×7 windows at 32², warp mixture + aligner loss
+  "first_design:--aligner-path attention --window 0 --misalign-mix 0:0:1"  # the Editing Stream as first shipped
+  "aligner_scalar_gate:--aligner-path scalar_gate"      # F + γ·A instead of the motion gate
+  "window_global:--window 0"                            # attention over all positions at every stage
+  "position_relative:--position-encoding relative"      # learned bias per window offset
+  "misalign_all_full:--misalign-mix 0:0:1"              # every sample warped at full strength
   "single_stage:--single-stage"                          # one-shot: one stage at the finest (32²), full attention
   "attention_full:--attention full"
   "fusion_add:--fusion add"

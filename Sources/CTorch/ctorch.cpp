@@ -485,6 +485,7 @@ ct_tensor ct_squeeze(ct_tensor a, int64_t dim) { CT_TENSOR(T(a).squeeze(dim)) }
 ct_tensor ct_unsqueeze(ct_tensor a, int64_t dim) { CT_TENSOR(T(a).unsqueeze(dim)) }
 ct_tensor ct_flip(ct_tensor a, const int64_t *dims, int ndim) { CT_TENSOR(at::flip(T(a), ints(dims, ndim))) }
 ct_tensor ct_roll(ct_tensor a, int64_t shift, int64_t dim) { CT_TENSOR(at::roll(T(a), shift, dim)) }
+ct_tensor ct_unfold(ct_tensor a, int64_t dim, int64_t size, int64_t step) { CT_TENSOR(T(a).unfold(dim, size, step)) }
 ct_tensor ct_cat(const ct_tensor *ts, int n, int64_t dim) { CT_TENSOR(at::cat(tensors(ts, n), dim)) }
 ct_tensor ct_stack(const ct_tensor *ts, int n, int64_t dim) { CT_TENSOR(at::stack(tensors(ts, n), dim)) }
 ct_tensor ct_index_select(ct_tensor a, int64_t dim, ct_tensor index) { CT_TENSOR(at::index_select(T(a), dim, T(index))) }

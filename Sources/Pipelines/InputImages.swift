@@ -28,7 +28,10 @@ public struct InputImages {
 
     /// Output names: the file stems, with the extension kept where two inputs share a stem (a.png, a.jpg →
     /// a_png, a_jpg), so one image's results never overwrite another's.
-    public var stems: [String] {
+    public var stems: [String] { InputImages.outputNames(files) }
+
+    /// The output names of `files` (see `stems`).
+    public static func outputNames(_ files: [URL]) -> [String] {
         let stems = files.map { $0.deletingPathExtension().lastPathComponent }
         var counts: [String: Int] = [:]
         for s in stems { counts[s, default: 0] += 1 }
@@ -65,7 +68,7 @@ public struct InputImages {
         if h != w {
             let s = Swift.min(h, w)
             x = x.narrow(dim: 2, start: (h - s) / 2, length: s).narrow(dim: 3, start: (w - s) / 2, length: s)
-            notes.append("\(url.lastPathComponent): \(w)×\(h) is not square — center-cropped to \(s)×\(s); the models expect aligned, cropped faces (FFHQ-style alignment)")
+            notes.append("\(url.lastPathComponent): \(w)×\(h) is not square — center-cropped to \(s)×\(s); the models expect aligned, cropped faces (FFHQ-style alignment: `gradstyle align`, or --align)")
         }
         if x.size(2) != size {
             notes.append("\(url.lastPathComponent): resized \(x.size(2))² → \(size)²")

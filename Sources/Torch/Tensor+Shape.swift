@@ -48,6 +48,11 @@ extension Tensor {
         return unaryCall { ct_flip($0, d, Int32(d.count)) }
     }
     public func roll(_ shift: Int, dim: Int) -> Tensor { unaryCall { ct_roll($0, Int64(shift), Int64(dim)) } }
+    /// Sliding windows of `size` every `step` along `dim`, appended as a new last dimension (a view; PyTorch's
+    /// `Tensor.unfold`).
+    public func unfold(dim: Int, size: Int, step: Int) -> Tensor {
+        unaryCall { ct_unfold($0, Int64(dim), Int64(size), Int64(step)) }
+    }
 
     /// Entry `i` along the first dimension.
     public subscript(_ i: Int) -> Tensor { select(dim: 0, index: i) }

@@ -10,8 +10,8 @@ struct TrainGradStyleCommand: ParsableCommand {
         commandName: "gradstyle",
         abstract: "Train GradStyle's Reconstruction and Editing Streams on a frozen encoder and generator.",
         discussion: """
-        Self-supervised (no edited labels): reconstruction losses, a random perspective/affine warp of each input \
-        playing the edit, and the aligner loss. Writes OUT/checkpoint.safetensors (exact resume), \
+        Self-supervised (no edited labels): reconstruction losses, a random perspective/affine warp of the inputs \
+        playing the edit (a mixture of no, small and full-strength warps: --misalign-mix), and the aligner loss. Writes OUT/checkpoint.safetensors (exact resume), \
         OUT/model.safetensors (the bundle `invert`/`edit` take: encoder + generator + latent_avg + the network) and \
         OUT/samples/ (source | e4e | GradStyle | shift edit). LPIPS and ID terms need their weight files; without them \
         they are left out, and the run says so.
@@ -44,6 +44,9 @@ struct TrainGradStyleCommand: ParsableCommand {
     @Option(help: "ArcFace IR-SE50 weights for the ID loss (faces).") var arcface: String?
     @Option(help: "warp, feature_warp or none.") var misalign: String = "warp"
     @Option var misalignStrength: Double = 0.15
+    @Option(help: "Proportions of samples with no warp, a small warp and a full-strength warp, NONE:SMALL:LARGE.")
+    var misalignMix: String = "0.25:0.25:0.5"
+    @Option(help: "Strength of the small warps of --misalign-mix.") var misalignSmall: Double = 0.05
 
     @Option(help: "Injection stages, coarse to fine, e.g. 16,32,64.") var stages: String = "16,32,64"
     @Option(help: "after_conv0 or after_conv1.") var injectPoint: String = "after_conv0"
@@ -56,7 +59,14 @@ struct TrainGradStyleCommand: ParsableCommand {
     @Option(help: "residual, reconstruction or both.") var keySource: String = "residual"
     @Option(help: "selective or full.") var attention: String = "selective"
     @Option var selectRatio: Double = 1.0 / 16
-    @Option(help: "Position codes for the Aligner's queries and keys: none or sinusoidal.") var positionEncoding: String = "none"
+    @Option(help: "Position information for the Aligner: none, sinusoidal (codes on queries and keys) or relative (a learned bias per window offset; windowed stages).")
+    var positionEncoding: String = "none"
+    @Option(help: "How the Aligner's output becomes the aligned residual: motion_gate (keep F_m where the edited and reconstruction features agree), scalar_gate (F_m + γ·A) or attention (A alone, the first design).")
+    var alignerPath: String = "motion_gate"
+    @Option(help: "Attention window side (odd) at stages ≥ --window-from; 0 = attention over all positions everywhere.")
+    var window: Int = 7
+    @Option(help: "Stages at and above this resolution attend within the window, coarser ones globally.")
+    var windowFrom: Int = 32
     @Flag(help: "The one-shot baseline: one stage at 64² (or the finest stage given), full attention.")
     var singleStage = false
     @Option(help: "Name of the network in the bundle (default: gradstyle, or single_stage with --single-stage).")
@@ -90,12 +100,22 @@ struct TrainGradStyleCommand: ParsableCommand {
         c.attention = a
         c.selectRatio = selectRatio
         guard let position = PositionEncoding(rawValue: positionEncoding) else {
-            throw ValidationError("invalid --position-encoding '\(positionEncoding)': none or sinusoidal")
+            throw ValidationError("invalid --position-encoding '\(positionEncoding)': none, sinusoidal or relative")
         }
         c.positionEncoding = position == .none ? nil : position
+        guard let path = AlignerPath(rawValue: alignerPath) else {
+            throw ValidationError("invalid --aligner-path '\(alignerPath)': motion_gate, scalar_gate or attention")
+        }
+        c.alignerPath = path
+        guard window == 0 || (window > 0 && window % 2 == 1 && window <= 63) else {
+            throw ValidationError("invalid --window \(window): an odd size from 1 to 63, or 0 for global attention")
+        }
+        c.window = window == 0 ? nil : window
+        c.windowFrom = windowFrom
         if singleStage {
             c.stages = [list.contains(64) ? 64 : list.max()!]
             c.attention = .full
+            c.window = nil
         }
         try c.validate()
         return c
@@ -114,6 +134,12 @@ struct TrainGradStyleCommand: ParsableCommand {
         guard let m = MisalignKind(rawValue: misalign) else { throw ValidationError("invalid --misalign '\(misalign)'") }
         options.misalign = m
         options.misalignStrength = misalignStrength
+        let mix = misalignMix.split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
+        guard mix.count == 3, let none = mix[0], let small = mix[1], let large = mix[2] else {
+            throw ValidationError("invalid --misalign-mix '\(misalignMix)': three proportions NONE:SMALL:LARGE, e.g. 0.25:0.25:0.5")
+        }
+        options.misalignMix = MisalignMixture(none: none, small: small, large: large, smallStrength: misalignSmall)
+        do { try options.misalignMix!.validate() } catch { throw ValidationError("invalid --misalign-mix / --misalign-small: \(error)") }
         options.checkpointEvery = checkpointEvery
         options.sampleEvery = sampleEvery
         try options.validate()
@@ -168,7 +194,7 @@ struct TrainGradStyleCommand: ParsableCommand {
                 others[p] = try GradStyleBundle.loadNetwork(file, prefix: p, device: device)
             }
         }
-        print("training GradStyle '\(name)' (\(network.parameterCount.grouped) parameters; stages \(config.stages), \(config.attention.rawValue) attention, \(config.fusion.rawValue) fusion) on \(dataset.count) images until step \(steps)")
+        print("training GradStyle '\(name)' (\(network.parameterCount.grouped) parameters; \(config.summary)) on \(dataset.count) images until step \(steps)")
         try trainer.train(untilStep: steps, outDirectory: outURL) { t in
             var networks = others
             networks[name] = t.model.network

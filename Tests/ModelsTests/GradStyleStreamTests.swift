@@ -6,6 +6,10 @@ import Torch
 final class GradStyleStreamTests: XCTestCase {
     /// A 16² generator with stages 4, 8, 16 and a 16² encoder whose pyramid is at 8, 4, 2 (resized inside the GRM).
     func makeModel(_ edit: (inout GradStyleConfig) -> Void = { _ in }) throws -> GradStyleModel {
+        try Self.tinyModel(edit)
+    }
+
+    static func tinyModel(_ edit: (inout GradStyleConfig) -> Void = { _ in }) throws -> GradStyleModel {
         Torch.manualSeed(3)
         let g = Generator(GeneratorConfig(size: 16, styleDim: 8, mappingLayers: 1, channels: [4: 8, 8: 8, 16: 8])).eval().freeze()
         let e = TinyEncoder(inputSize: 16, latentCount: g.latentCount, styleDim: 8).eval().freeze()
@@ -115,5 +119,52 @@ final class GradStyleConfigProbeTests: XCTestCase {
         for ((name, old), (_, now)) in zip(before, e.stateDict()) {
             XCTAssertEqual(old.to(.float64).doubles(), now.to(.float64).doubles(), name)
         }
+    }
+}
+
+final class ProbeDriftRepairTests: XCTestCase {
+    /// The drift is replayed as the pre-fix code did it (a training-mode pass of an all-zero image, once or twice)
+    /// and must come back out to float rounding; weights stay bit-identical.
+    func testUndoingProbeStepsRestoresTheRunningStatistics() throws {
+        for steps in [1, 2] {
+            Torch.manualSeed(6)
+            let backbone = IRBackboneConfig(units: [1, 1, 1, 1], widths: [8, 8, 16, 16], seReduction: 4)
+            let e = FPNStyleEncoder.make(EncoderConfig(type: .e4e, generatorSize: 16, styleDim: 16, backbone: backbone, inputSize: 64))
+            // trained-looking statistics: a few real batches
+            withNoGrad { for _ in 0..<3 { _ = e.train().encode(Tensor.randn([4, 3, 64, 64])) } }
+            e.eval()
+            let before = e.stateDict().map { ($0.name, $0.tensor.clone()) }
+            withNoGrad { for _ in 0..<steps { _ = e.train().encode(Tensor.zeros([1, 3, 64, 64])) } }
+            e.eval()
+            let drifted = zip(before, e.stateDict()).map { maxAbsDiff($0.1, $1.tensor.to(.float32)) }.max()!
+            XCTAssertGreaterThan(drifted, 1e-3, "the probe moved the statistics")
+            try ProbeDriftRepair.undo(e, steps: steps)
+            XCTAssertFalse(e.isTraining)
+            for ((name, old), (_, now)) in zip(before, e.stateDict()) {
+                if name.hasSuffix("num_batches_tracked") {
+                    XCTAssertEqual(old.int64s(), now.int64s(), name)
+                } else if name.hasSuffix("running_mean") || name.hasSuffix("running_var") {
+                    let scale = Swift.max(1, Float(old.abs().max().item()))
+                    XCTAssertLessThan(maxAbsDiff(old, now), 2e-5 * scale, "\(steps) step(s): \(name)")
+                } else {
+                    XCTAssertEqual(old.floats(), now.floats(), name)
+                }
+            }
+        }
+    }
+}
+
+/// Not a check: with GRADSTYLE_REPAIR_BUNDLE=IN.safetensors:OUT.safetensors, writes OUT = IN's inversion model
+/// (encoder, generator, latent_avg; no GradStyle networks) with the encoder's one probe step undone — how the clean
+/// e4e of models/default was recovered (MODEL_CARD.md). Skipped otherwise.
+final class BundleEncoderRepairWriter: XCTestCase {
+    func testWriteRepairedInversionModel() throws {
+        guard let spec = ProcessInfo.processInfo.environment["GRADSTYLE_REPAIR_BUNDLE"], spec.contains(":") else {
+            throw XCTSkip("set GRADSTYLE_REPAIR_BUNDLE=IN:OUT to write a repaired inversion model")
+        }
+        let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+        let inversion = try InversionModel.load(URL(fileURLWithPath: parts[0])).eval()
+        try ProbeDriftRepair.undo(inversion.encoder, steps: 1)
+        try GradStyleBundle.save(inversion: inversion, networks: [:], to: URL(fileURLWithPath: parts[1]))
     }
 }

@@ -153,6 +153,8 @@ ct_tensor ct_squeeze(ct_tensor a, int64_t dim);
 ct_tensor ct_unsqueeze(ct_tensor a, int64_t dim);
 ct_tensor ct_flip(ct_tensor a, const int64_t *dims, int ndim);
 ct_tensor ct_roll(ct_tensor a, int64_t shift, int64_t dim);
+/* Sliding windows of `size` with `step` along `dim`, as a new last dimension (a view, Tensor.unfold). */
+ct_tensor ct_unfold(ct_tensor a, int64_t dim, int64_t size, int64_t step);
 ct_tensor ct_cat(const ct_tensor *ts, int n, int64_t dim);
 ct_tensor ct_stack(const ct_tensor *ts, int n, int64_t dim);
 ct_tensor ct_index_select(ct_tensor a, int64_t dim, ct_tensor index);

@@ -125,7 +125,7 @@ public final class GradStyleModel {
         let config = network.config
         let image = generator.synthesis(editedLatent, noise: noise) { resolution, p, f in
             guard p == point, let i = self.network.stageIndex(resolution) else { return f }
-            let needsRec = config.keySource != .residual
+            let needsRec = self.network.gams[i].needsReconstruction
             let a = self.network.gams[i](query: f, residual: residuals[i],
                                          reconstruction: needsRec ? reconstructionFeatures[i] : nil, config: config)
             aligned.append(a)

@@ -22,7 +22,7 @@ public final class GradStyleNetwork: Module {
                                   residualChannels: config.residualChannels, blocks: config.grmBlocks)
         })
         fusions = ModuleList(config.stages.map { GateFusion(channels: config.generatorChannels[$0]!, kind: config.fusion) })
-        gams = ModuleList(config.stages.map { GlobalAlignmentModule(channels: config.generatorChannels[$0]!, config: config) })
+        gams = ModuleList(config.stages.map { GlobalAlignmentModule(channels: config.generatorChannels[$0]!, resolution: $0, config: config) })
         super.init()
         registerModule("grm", grms)
         registerModule("fusion", fusions)

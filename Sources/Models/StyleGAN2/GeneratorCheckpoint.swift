@@ -77,7 +77,8 @@ public enum GeneratorCheckpoint {
     /// as the inferred architecture expects (errors name the file and the keys).
     public static func load(_ url: URL, device: Device = .cpu, convClamp: Double? = nil) throws -> Loaded {
         let file = try CheckpointFile(url)
-        var (tensors, latentAverage, layout) = try readWeights(file)
+        var (tensors, latentAverage, layout): ([String: Tensor], (Tensor, String)?, String)
+        do { (tensors, latentAverage, layout) = try readWeights(file) } catch let e as ModelError { throw TensorIOError(url, e.message) }
         var config: GeneratorConfig
         if let json = file.metadata[configKey] {
             do {

@@ -4,10 +4,12 @@ import Torch
 /// Maps an NVIDIA stylegan2-ada-pytorch generator state dict (`mapping.fc0.weight`,
 /// `synthesis.b8.conv0.affine.weight`, `synthesis.b8.conv0.noise_const`, …) onto the rosinality layout.
 ///
-/// The two implementations compute the same network; the differences are names, a few shapes (NVIDIA keeps the
-/// modulated weights 4-D, the constant 3-D, biases 1-D) and the upsampling convs, whose kernels rosinality stores
-/// spatially flipped (its transposed convolution is the flipped twin of NVIDIA's). NVIDIA's
-/// `resample_filter` buffers are dropped: the rosinality modules carry their own `[1,3,3,1]` kernels.
+/// The two implementations compute the same network; the differences are names and a few shapes (NVIDIA keeps the
+/// modulated weights 4-D, the constant 3-D, biases 1-D). Kernels are copied as they are, the upsampling convs' too:
+/// NVlabs' `conv2d_resample` (up=2, `flip_weight=False`) runs `conv_transpose2d` on the unflipped kernel, exactly as
+/// rosinality does. (Kernels converted from the TensorFlow releases are flipped, but that happened in NVlabs'
+/// `legacy.py` before any state dict was saved.) NVIDIA's `resample_filter` buffers are dropped: the rosinality
+/// modules carry their own `[1,3,3,1]` kernels. Checked against NVlabs' own code by NVIDIAGeneratorParityTests.
 public enum NVIDIANaming {
     /// True when the names look like stylegan2-ada-pytorch's generator.
     public static func isNVIDIA(_ names: some Sequence<String>) -> Bool {
@@ -24,7 +26,13 @@ public enum NVIDIANaming {
             return t
         }
 
-        // Mapping: fc{i} → style.{i+1} (PixelNorm is style.0).
+        // Mapping: fc{i} → style.{i+1} (PixelNorm is style.0). The rosinality mapping is w_dim → w_dim throughout.
+        if source["mapping.embed.weight"] != nil {
+            throw ModelError("NVIDIA generator is conditional (mapping.embed.*, c_dim > 0): not supported")
+        }
+        if let fc0 = source["mapping.fc0.weight"], fc0.rank == 2, fc0.size(0) != fc0.size(1) {
+            throw ModelError("NVIDIA generator has z_dim \(fc0.size(1)) ≠ w_dim \(fc0.size(0)) (mapping.fc0.weight \(fc0.shape)); only z_dim = w_dim is supported")
+        }
         var i = 0
         while source["mapping.fc\(i).weight"] != nil {
             out["style.\(i + 1).weight"] = try take("mapping.fc\(i).weight")
@@ -39,15 +47,17 @@ public enum NVIDIANaming {
             resolutions.append(r)
             r *= 2
         }
-        guard resolutions.first == 4 else { throw ModelError("NVIDIA generator state dict has no synthesis.b4 block") }
+        guard resolutions.first == 4 else {
+            throw ModelError("NVIDIA generator state dict has no synthesis.b4.torgb.weight: only the 'skip' architecture (a ToRGB in every block) is supported")
+        }
 
         let const = try take("synthesis.b4.const")
         out["input.input"] = const.unsqueeze(dim: 0)
 
         var noiseIndex = 0
-        func layer(_ prefix: String, _ target: String, flip: Bool) throws {
+        func layer(_ prefix: String, _ target: String) throws {
             let w = try take("\(prefix).weight")
-            out["\(target).conv.weight"] = (flip ? w.flip([2, 3]) : w).unsqueeze(dim: 0).contiguous()
+            out["\(target).conv.weight"] = w.unsqueeze(dim: 0).contiguous()
             out["\(target).conv.modulation.weight"] = try take("\(prefix).affine.weight")
             out["\(target).conv.modulation.bias"] = try take("\(prefix).affine.bias")
             out["\(target).noise.weight"] = try take("\(prefix).noise_strength").reshape([1])
@@ -63,11 +73,11 @@ public enum NVIDIANaming {
             out["\(target).bias"] = try take("\(prefix).bias").reshape([1, 3, 1, 1])
         }
 
-        try layer("synthesis.b4.conv1", "conv1", flip: false)
+        try layer("synthesis.b4.conv1", "conv1")
         try toRGB("synthesis.b4.torgb", "to_rgb1")
         for (k, res) in resolutions.dropFirst().enumerated() {
-            try layer("synthesis.b\(res).conv0", "convs.\(2 * k)", flip: true)
-            try layer("synthesis.b\(res).conv1", "convs.\(2 * k + 1)", flip: false)
+            try layer("synthesis.b\(res).conv0", "convs.\(2 * k)")
+            try layer("synthesis.b\(res).conv1", "convs.\(2 * k + 1)")
             try toRGB("synthesis.b\(res).torgb", "to_rgbs.\(k)")
         }
 
@@ -92,9 +102,8 @@ public enum NVIDIANaming {
         if let wAverage { out["mapping.w_avg"] = wAverage }
         out["synthesis.b4.const"] = source["input.input"]!.squeeze(dim: 0)
         var noiseIndex = 0
-        func layer(_ target: String, _ prefix: String, flip: Bool) {
-            let w = source["\(target).conv.weight"]!.squeeze(dim: 0)
-            out["\(prefix).weight"] = (flip ? w.flip([2, 3]) : w).contiguous()
+        func layer(_ target: String, _ prefix: String) {
+            out["\(prefix).weight"] = source["\(target).conv.weight"]!.squeeze(dim: 0).contiguous()
             out["\(prefix).affine.weight"] = source["\(target).conv.modulation.weight"]
             out["\(prefix).affine.bias"] = source["\(target).conv.modulation.bias"]
             out["\(prefix).noise_strength"] = source["\(target).noise.weight"]!.reshape([])
@@ -109,11 +118,11 @@ public enum NVIDIANaming {
             out["\(prefix).affine.bias"] = source["\(target).conv.modulation.bias"]
             out["\(prefix).bias"] = source["\(target).bias"]!.reshape([3])
         }
-        layer("conv1", "synthesis.b4.conv1", flip: false)
+        layer("conv1", "synthesis.b4.conv1")
         toRGB("to_rgb1", "synthesis.b4.torgb")
         for (k, res) in config.resolutions.dropFirst().enumerated() {
-            layer("convs.\(2 * k)", "synthesis.b\(res).conv0", flip: true)
-            layer("convs.\(2 * k + 1)", "synthesis.b\(res).conv1", flip: false)
+            layer("convs.\(2 * k)", "synthesis.b\(res).conv0")
+            layer("convs.\(2 * k + 1)", "synthesis.b\(res).conv1")
             toRGB("to_rgbs.\(k)", "synthesis.b\(res).torgb")
         }
         return out

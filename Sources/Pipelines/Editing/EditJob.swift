@@ -69,6 +69,10 @@ public struct EditJob {
         public var images = 0
         public var written: [URL] = []
         public var notes: [String] = []
+        /// The full-frame face images among `written` (inversions and single edits; not strips or sheets).
+        public var faceImages: Set<URL> = []
+        /// With `runAligned`: one line per photo left out (no face found, unreadable).
+        public var failures: [String] = []
     }
 
     /// Output image for a code, through the method's stream.
@@ -128,10 +132,12 @@ public struct EditJob {
                         let inversionURL = staging.url(for: "\(stem)_inversion.png")
                         try write(inversion, index: j, to: inversionURL, size: size)
                         result.written.append(inversionURL)
+                        result.faceImages.insert(inversionURL)
                         for (label, images) in columns.dropFirst(2) {
                             let url = staging.url(for: "\(stem)_\(label.replacingOccurrences(of: " ", with: "_")).png")
                             try write(images, index: j, to: url, size: size)
                             result.written.append(url)
+                            result.faceImages.insert(url)
                         }
                         for strip in strips {
                             let tiles = try strip.images.map { try tile($0, index: j, size: size) }
@@ -161,6 +167,42 @@ public struct EditJob {
             try AtomicFile.write(Data(EditJob.html(sheets.map { ($0.stem, $0.file) }, method: method, edits: edits).utf8), to: url)
             result.written.append(url)
         }
+        return result
+    }
+
+    /// `--align`: the inputs are photos. Each one's largest face is FFHQ-aligned to `alignSize`², edited as usual,
+    /// and the inversion and edited images are pasted back into the photo at its own size (`AlignedPhotoSet`);
+    /// strips, sheets and the index show the aligned crops. Everything is staged and published at the end.
+    /// Photos without a face are reported in `failures` and the others go on.
+    public func runAligned(alignSize: Int = 1024, predictorPath: String = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat") throws -> Result {
+        guard !edits.isEmpty else { throw ModelError("nothing to do: give at least one --edit or --sweep") }
+        _ = try edits.map { try directions.edit(named: $0.name) }
+        let set = try AlignedPhotoSet(input, side: alignSize, predictorPath: predictorPath, quiet: quiet)
+        defer { set.remove() }
+        var result = Result()
+        result.failures = set.failures
+        guard !set.entries.isEmpty else { return result }
+        var inner = self
+        inner.input = try InputImages(set.crops)
+        inner.out = set.folder.appendingPathComponent("out")
+        let faces = try inner.run()
+        let staging = try StagingFolder(in: out)
+        do {
+            for url in faces.written {
+                let name = url.lastPathComponent
+                if faces.faceImages.contains(url), let entry = set.entry(forOutput: name) {
+                    try ImageFile.write(try set.pasteBack(url, entry: entry), to: staging.url(for: name))
+                } else {
+                    try FileManager.default.copyItem(at: url, to: staging.url(for: name))
+                }
+            }
+            result.written = try staging.commit()
+        } catch {
+            staging.discard()
+            throw error
+        }
+        result.images = faces.images
+        result.notes = faces.notes
         return result
     }
 

@@ -18,6 +18,10 @@ public struct GradStyleTrainingOptions: Codable, Equatable {
     public var lambdaAlign = 0.1
     public var misalign: MisalignKind = .warp
     public var misalignStrength = 0.15
+    /// Share of samples with no warp, a small warp (`misalignSmall`) and a full-strength warp, per batch sample.
+    /// The Editing Stream must learn both "nothing moved" and "a little moved", not only large warps.
+    /// nil = every sample warped at full strength (runs from before the option).
+    public var misalignMix: MisalignMixture? = MisalignMixture()
     public var sampleEvery = 500
     public var checkpointEvery = 500
 
@@ -28,6 +32,39 @@ public struct GradStyleTrainingOptions: Codable, Equatable {
               lambdaID >= 0, lambdaAlign >= 0, misalignStrength >= 0, misalignStrength < 1, sampleEvery >= 1,
               checkpointEvery >= 1 else {
             throw ModelError("invalid GradStyle training options: \(self)")
+        }
+        try misalignMix?.validate()
+    }
+
+    /// The warp strength of each sample of a batch of `count` (draws from the seeded generator only when the mixture
+    /// has more than one kind, so all-full-strength runs draw exactly as before).
+    func misalignStrengths(count: Int) -> [Double] {
+        guard let mix = misalignMix, mix.none > 0 || mix.small > 0 else { return Array(repeating: misalignStrength, count: count) }
+        let total = mix.none + mix.small + mix.large
+        return Tensor.rand([count], dtype: .float64).doubles().map { u in
+            u * total < mix.none ? 0 : u * total < mix.none + mix.small ? mix.smallStrength : misalignStrength
+        }
+    }
+}
+
+/// Proportions of no warp, a small warp and a full-strength warp in self-supervised training.
+public struct MisalignMixture: Codable, Equatable, Sendable {
+    public var none = 0.25
+    public var small = 0.25
+    public var large = 0.5
+    /// Strength of the small warps (the full strength is `misalignStrength`).
+    public var smallStrength = 0.05
+
+    public init() {}
+
+    public init(none: Double, small: Double, large: Double, smallStrength: Double) {
+        (self.none, self.small, self.large, self.smallStrength) = (none, small, large, smallStrength)
+    }
+
+    public func validate() throws {
+        let parts = [none, small, large, smallStrength]
+        guard parts.allSatisfy({ $0.isFinite && $0 >= 0 }), none + small + large > 0, smallStrength < 1 else {
+            throw ModelError("misalignment mixture \(none):\(small):\(large) (small strength \(smallStrength)) must be finite, non-negative proportions with a positive sum")
         }
     }
 }
@@ -126,7 +163,7 @@ public final class GradStyleTrainer {
 
         switch options.misalign {
         case .warp:
-            let warp = RandomWarp.random(count: x.size(0), strength: options.misalignStrength)
+            let warp = RandomWarp.random(strengths: options.misalignStrengths(count: x.size(0)))
             let xt = warp.apply(x)
             let (wt, pyramidT) = withNoGrad { model.encode(xt) }
             let edited = model.edit(rec, editedLatent: wt, noise: .const)
@@ -142,7 +179,7 @@ public final class GradStyleTrainer {
                 log["align_rel"] = relativeAlignmentError(edited.alignedResiduals, targets)
             }
         case .featureWarp:
-            let warp = RandomWarp.random(count: x.size(0), strength: options.misalignStrength)
+            let warp = RandomWarp.random(strengths: options.misalignStrengths(count: x.size(0)))
             let warped = rec.residuals.map { warp.apply($0) }
             let warpedFeatures = rec.features.map { warp.apply($0) }
             let edited = model.edit(residuals: warped, reconstructionFeatures: warpedFeatures, editedLatent: rec.latent)

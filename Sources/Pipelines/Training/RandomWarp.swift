@@ -13,9 +13,16 @@ public struct RandomWarp {
     /// half-width), scale in [1−s, 1+s], rotation up to ±s·45°, corner jitter up to ±s/2 (perspective).
     /// s = 0.15 matches HFGI's distortion scale.
     public static func random(count: Int, strength s: Double) -> RandomWarp {
+        random(strengths: Array(repeating: s, count: count))
+    }
+
+    /// One warp per entry of `strengths` (0 gives the identity), drawn as `random(count:strength:)` draws them.
+    public static func random(strengths: [Double]) -> RandomWarp {
+        let count = strengths.count
         let u = Tensor.rand([count, 12], dtype: .float64).doubles().map { 2 * $0 - 1 }
         var all: [Double] = []
         for i in 0..<count {
+            let s = strengths[i]
             let r = Array(u[(i * 12)..<(i * 12 + 12)])
             let angle = r[0] * s * Double.pi / 4, scale = 1 + r[1] * s
             let tx = r[2] * s, ty = r[3] * s
