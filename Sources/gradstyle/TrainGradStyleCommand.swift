@@ -86,6 +86,7 @@ struct TrainGradStyleCommand: ParsableCommand {
             guard let v = Int(s) else { throw ValidationError("invalid --stages entry '\(s)'") }
             return v
         }
+        guard !list.isEmpty else { throw ValidationError("invalid --stages '\(stages)': expected resolutions, e.g. 16,32,64") }
         c.stages = list
         c.injectPoint = injectPoint
         c.residualChannels = residualChannels
@@ -180,6 +181,8 @@ struct TrainGradStyleCommand: ParsableCommand {
         let trainer = try GradStyleTrainer(model: model, data: dataset, options: options, losses: losses)
         trainer.quiet = global.quiet
         let outURL = URL(fileURLWithPath: out)
+        let lock = try OutputLock(outURL)  // held for the whole run, resume included
+        defer { withExtendedLifetime(lock) {} }
         let hasCheckpoint = FileManager.default.fileExists(atPath: outURL.appendingPathComponent(GradStyleTrainer.checkpointName).path)
         if hasCheckpoint && !resume {
             throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it, or choose another --out")

@@ -241,8 +241,8 @@ public final class GradStyleTrainer {
         if let s = sampleImages { c.tensors["sample_images"] = s }
         c.metadata["kind"] = "gradstyle.train.gradstyle"
         c.metadata["step"] = String(step)
-        c.metadata[GradStyleBundle.configKey(GradStyleBundle.mainPrefix)] = String(decoding: try JSONEncoder().encode(model.network.config), as: UTF8.self)
-        c.metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        c.metadata[GradStyleBundle.configKey(GradStyleBundle.mainPrefix)] = try StableJSON.string(model.network.config)
+        c.metadata["options"] = try StableJSON.string(options)
         return c
     }
 
@@ -295,10 +295,13 @@ public final class GradStyleTrainer {
 
     /// Trains until `untilStep`, writing sheets and checkpoints into `outDirectory`.
     public func train(untilStep: Int, outDirectory: URL, onCheckpoint: ((GradStyleTrainer) throws -> Void)? = nil) throws {
+        let lock = try OutputLock(outDirectory)
+        defer { withExtendedLifetime(lock) {} }
         try FileManager.default.createDirectory(at: outDirectory.appendingPathComponent("samples"), withIntermediateDirectories: true)
         let progress = ProgressReporter("train gradstyle", total: Swift.max(untilStep - step, 0), unit: "step", quiet: quiet)
         while step < untilStep {
             let log = try trainStep()
+            try TrainingDivergence.check(log, step: step, outDirectory: outDirectory)
             let status = log.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: " ")
             progress.advance(status: "step \(step) " + status)
             if step % options.sampleEvery == 0 || step == untilStep {
