@@ -96,7 +96,10 @@ public struct EditJob {
         var (result, published) = try StagingFolder.publish(into: out) { staging in
             try run(resolved, staging: staging)
         }
+        // The face images were named inside the staging folder; point them at where they were published.
+        let faceNames = Set(result.faceImages.map(\.lastPathComponent))
         result.written = published
+        result.faceImages = Set(published.filter { faceNames.contains($0.lastPathComponent) })
         return result
     }
 
