@@ -7,8 +7,9 @@
 #   gradstyle eval reconstruction --model RUN/ablation/seed*/all.safetensors --count 64 --out results/ablation
 # Resumable: finished variants are skipped, interrupted ones resume from their checkpoint. The training images are
 # rendered with seed 1 as in scripts/train_default_model.sh (RUN/data is reused when it is there).
-# docs/RESULTS.md's ablation ran: SEEDS=7 (every variant) and
-#   SEEDS=8 VARIANTS="gradstyle single_stage first_design window_global misalign_all_full attention_full"
+# docs/RESULTS.md's current ablation ran SEEDS=7 with VARIANTS="gradstyle single_stage first_design
+# edit_trains_residuals aligner_scalar_gate window_global misalign_all_full" and SEEDS=8 with
+# VARIANTS="gradstyle first_design" (THREADS=1, runs side by side; see RESULTS.md for how the bundles were merged).
 # with THREADS=1 and two runs side by side (a variant's result does not depend on what it is merged into).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,14 +26,17 @@ common="--encoder $MODEL --data $RUN/data --steps $STEPS --batch 4 --lr 0.0005 -
   --checkpoint-every 100 --sample-every $STEPS --threads $THREADS --quiet"
 variants=(
   "gradstyle:"                                          # the default: 3 stages, selective, gate, motion-gated Aligner,
-                                                        # 7×7 windows at 32², warp mixture + aligner loss
+                                                        # 7×7 windows at 32², warp mixture + aligner loss, editing
+                                                        # losses train the Aligners only
+  "single_stage:--single-stage"                         # one-shot: one stage at the finest (32²), full attention
   "first_design:--aligner-path attention --window 0 --misalign-mix 0:0:1 --edit-trains-residuals"  # as first shipped
-  "edit_trains_residuals:--edit-trains-residuals"       # the editing losses also train the residual modules
-  "aligner_scalar_gate:--aligner-path scalar_gate"      # F + γ·A instead of the motion gate
-  "window_global:--window 0"                            # attention over all positions at every stage
-  "position_relative:--position-encoding relative"      # learned bias per window offset
-  "misalign_all_full:--misalign-mix 0:0:1"              # every sample warped at full strength
-  "single_stage:--single-stage"                          # one-shot: one stage at the finest (32²), full attention
+  # The next four share one change from the default: the editing losses also train the residual modules (how the
+  # redesign was first trained); each is compared with edit_trains_residuals.
+  "edit_trains_residuals:--edit-trains-residuals"
+  "aligner_scalar_gate:--aligner-path scalar_gate --edit-trains-residuals"  # F + γ·A instead of the motion gate
+  "window_global:--window 0 --edit-trains-residuals"    # attention over all positions at every stage
+  "misalign_all_full:--misalign-mix 0:0:1 --edit-trains-residuals"  # every sample warped at full strength
+  # The first design's ablation (docs/RESULTS.md, previous measurements); relative to the current default now.
   "attention_full:--attention full"
   "fusion_add:--fusion add"
   "fusion_modulation:--fusion modulation"
@@ -41,6 +45,7 @@ variants=(
   "misalign_none:--misalign none"
   "misalign_feature_warp:--misalign feature_warp"
   "position_sinusoidal:--position-encoding sinusoidal"     # not in the paper: position codes for the Aligner
+  "position_relative:--position-encoding relative"         # learned bias per window offset
 )
 for seed in $SEEDS; do
   dir=$RUN/ablation/seed$seed
