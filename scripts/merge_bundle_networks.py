@@ -52,6 +52,9 @@ def main(a_path, b_path, out_path):
     meta = dict(a_meta)
     for n in new:
         meta[n + ".config"] = b_meta[n + ".config"]
+        for k, v in b_meta.items():
+            if k.endswith("." + n + ".trained_steps"):
+                meta[k] = v
     header["__metadata__"] = meta
     text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 8)

@@ -22,7 +22,7 @@ B=${BIN:-.build/release/gradstyle}
 RUN=${RUN:-runs/default}
 GAN_STEPS=${GAN_STEPS:-5000}
 ENC_STEPS=${ENC_STEPS:-3000}
-GS_STEPS=${GS_STEPS:-1000}
+GS_STEPS=${GS_STEPS:-1600}
 SS_STEPS=${SS_STEPS:-500}
 CLS_STEPS=${CLS_STEPS:-2000}
 [ -x "$B" ] || swift build -c release --product gradstyle
@@ -51,11 +51,11 @@ done
 
 $B train gradstyle --encoder $RUN/encoder/model.safetensors --data $RUN/data --out $RUN/gradstyle --steps $GS_STEPS \
   --batch 4 --lr 0.0005 --optimizer adam --stages 8,16,32 --residual-channels 32 --heads 2 --head-dim 16 --lambda-lpips 0 --lambda-id 0 \
-  --checkpoint-every 100 --sample-every 100 --seed 5 --threads 2 $(resume $RUN/gradstyle)
+  --checkpoint-every 100 --sample-every 100 --seed 5 --threads 1 $(resume $RUN/gradstyle)
 $B train gradstyle --encoder $RUN/encoder/model.safetensors --data $RUN/data --out $RUN/single_stage --steps $SS_STEPS \
   --batch 4 --lr 0.0005 --optimizer adam --stages 8,16,32 --residual-channels 32 --heads 2 --head-dim 16 --lambda-lpips 0 --lambda-id 0 \
   --single-stage --merge-into $RUN/gradstyle/model.safetensors --checkpoint-every 100 --sample-every 100 --seed 6 \
-  --threads 2 $(resume $RUN/single_stage)
+  --threads 1 $(resume $RUN/single_stage)
 
 mkdir -p models/default/directions
 cp $RUN/single_stage/model.safetensors models/default/model.safetensors
