@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Issue 12's one device script: on a GPU machine, in one call, checks gradstyle's CUDA path against its CPU path,
 # times it, times the PyTorch references on the same GPU, and measures training throughput. Run from the repo root
-# with the CUDA pack carried (`make cuda` builds .build-cuda/gradstyle-cuda.tar.xz, 16 MB; carry .build-cuda/carry
-# or wherever you copy it, see below). Writes at most 4 files into $OUT (the device tool returns 8): summary.txt
-# (also printed last), results.json (every benchmark's JSON), failures.txt (only when something failed) and
-# logs.tar.xz (every command's log).
+# with the CUDA pack carried: `make cuda` writes .build-cuda/gradstyle-cuda.tar.xz (about 16 MB); copy the public
+# reference code into .build-cuda/reference/ (rosinality/{model.py,op/} from rosinality/stylegan2-pytorch, hfgi/models/
+# from Tengfei-Wang/HFGI; a few hundred KB) and call the device tool with
+# carry [".build-cuda/gradstyle-cuda.tar.xz", ".build-cuda/reference"] and REFERENCE_CODE=.build-cuda/reference.
+# Writes at most 4 files into $OUT (the device tool returns 8): summary.txt (also printed last), results.json (every
+# benchmark's JSON), failures.txt (only when something failed) and logs.tar.xz (every command's log).
+# At 1024² the whole script may outlast one 10-minute device command: split it with CHECK_PARTS.
 #
 #   OUT=/tmp/out scripts/device/check.sh
 #
 # Environment:
 #   OUT             where results go (the device tool sets it; default ./check-out)
 #   GRADSTYLE       the gradstyle to run (default: unpack $PACK into /tmp and run its launcher)
-#   PACK            the packed CUDA build (default .build-cuda/carry/gradstyle-cuda.tar.xz, then .build-cuda/)
+#   PACK            the packed CUDA build (default .build-cuda/gradstyle-cuda.tar.xz)
 #   CHECK_DEVICE    the device under test, compared against --device cpu (default cuda)
 #   CHECK_PARTS     parts to run, in order (default "correctness bench reference train"); a device session
 #                   short of time can split them over two calls
@@ -85,10 +88,8 @@ trap "exit 143" TERM INT
 # ---- the binary ----
 if [ -z "${GRADSTYLE:-}" ]; then
     pack=${PACK:-}
-    for p in .build-cuda/carry/gradstyle-cuda.tar.xz .build-cuda/gradstyle-cuda.tar.xz; do
-        if [ -z "$pack" ] && [ -f "$p" ]; then pack=$p; fi
-    done
-    [ -n "$pack" ] && [ -f "$pack" ] || { fail "setup: no GRADSTYLE and no pack (.build-cuda/carry/gradstyle-cuda.tar.xz); run make cuda"; exit 1; }
+    [ -n "$pack" ] || pack=.build-cuda/gradstyle-cuda.tar.xz
+    [ -n "$pack" ] && [ -f "$pack" ] || { fail "setup: no GRADSTYLE and no pack ($pack); run make cuda and carry it"; exit 1; }
     tar -xJf "$pack" -C "$work"
     GRADSTYLE="$work/gradstyle-cuda/gradstyle"
 fi
@@ -181,6 +182,13 @@ bench() {
             encoder) flags=(--batches "$batches") ;;
             *) flags=(--size "$size" --batches "$batches") ;;
         esac
+        # Tiny: the bundled small model instead of the official e4e shapes, which take minutes on a CPU.
+        if [ "$CHECK_TINY" = 1 ]; then
+            case $t in
+                encoder) flags+=(--encoder "$model") ;;
+                gradstyle) flags=(--model "$model" --batches "$batches") ;;
+            esac
+        fi
         mem_start "$t"
         run "bench-$t" g bench "$t" --device "$CHECK_DEVICE" --repeats "$repeats" --json "$work/bench-$t.json" "${flags[@]}" || true
         local mem; mem=$(mem_stop "$t")
