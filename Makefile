@@ -3,7 +3,7 @@ SWIFT ?= swift
 CONFIG ?= release
 BIN = .build/$(CONFIG)/gradstyle
 
-.PHONY: setup build test demo bench clean
+.PHONY: setup build test demo bench cuda clean
 
 setup:
 	@scripts/setup
@@ -22,6 +22,11 @@ demo: build
 
 bench: build
 	$(BIN) bench engine
+
+# gradstyle for a CUDA machine, built against PyPI's torch wheel (downloaded once into .build-cuda/) and packed
+# into .build-cuda/gradstyle-cuda.tar.xz; see README "Building for a CUDA machine". Not needed by build or test.
+cuda: setup
+	scripts/build-cuda
 
 clean:
 	rm -rf .build demo-output

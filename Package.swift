@@ -22,12 +22,23 @@ if let root = libtorch {
 }
 let cxxStd = env["CTORCH_CXX_STD"] ?? "c++17"
 let torchCxxFlags = torchIncludes.flatMap { ["-isystem", $0] } + ["-std=\(cxxStd)", "-O2", "-D_GLIBCXX_USE_CXX11_ABI=\(env["CTORCH_CXX11_ABI"] ?? "1")", "-Wno-deprecated-declarations"]
-var torchLinkFlags = ["-L\(torchLibDir)", "-Xlinker", "-rpath", "-Xlinker", torchLibDir]
+var torchLinkFlags = ["-Xlinker", "-rpath", "-Xlinker", torchLibDir]
 var torchLibs = ["torch", "torch_cpu", "c10"]
-if libtorch != nil, FileManager.default.fileExists(atPath: "\(torchLibDir)/libtorch_cuda.so") {
-    torchLibs += ["torch_cuda", "c10_cuda"]
-    // Keep CUDA kernels linked even though nothing references them by symbol.
-    torchLinkFlags = ["-Xlinker", "--no-as-needed"] + torchLinkFlags
+if libtorch != nil {
+    let withCUDA = FileManager.default.fileExists(atPath: "\(torchLibDir)/libtorch_cuda.so")
+    if withCUDA { torchLibs += ["torch_cuda", "c10_cuda"] }
+    // By full path, not -L/-l: the toolchain puts -L/usr/lib/x86_64-linux-gnu ahead of ours, so with Debian's
+    // libtorch-dev installed `-ltorch_cpu` would silently pick 1.13.
+    var byPath = torchLibs.flatMap { ["-Xlinker", "\(torchLibDir)/lib\($0).so"] }
+    if withCUDA {
+        // Keep CUDA kernels linked even though nothing references them by symbol; and let the link succeed on
+        // a machine without the CUDA runtime libraries that libtorch_cuda needs (they are found where it runs).
+        byPath = ["-Xlinker", "--no-as-needed"] + byPath + ["-Xlinker", "--allow-shlib-undefined"]
+    }
+    torchLinkFlags = byPath + torchLinkFlags
+    torchLibs = []
+} else {
+    torchLinkFlags = ["-L\(torchLibDir)"] + torchLinkFlags
 }
 
 let package = Package(

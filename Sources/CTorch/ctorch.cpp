@@ -7,6 +7,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <ATen/detail/CUDAHooksInterface.h>
+#include <c10/core/GradMode.h>  // c10::GradMode: at::GradMode is gone in libtorch 2.x, c10's exists in 1.13 too
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/cuda.h>
@@ -586,10 +587,10 @@ int ct_autograd_grad(const ct_tensor *outputs, int n_out, const ct_tensor *grad_
     return 0;
     CT_END(-1)
 }
-int ct_is_grad_enabled(void) { return at::GradMode::is_enabled() ? 1 : 0; }
+int ct_is_grad_enabled(void) { return c10::GradMode::is_enabled() ? 1 : 0; }
 int ct_set_grad_enabled(int enabled) {
-    int previous = at::GradMode::is_enabled() ? 1 : 0;
-    at::GradMode::set_enabled(enabled != 0);
+    int previous = c10::GradMode::is_enabled() ? 1 : 0;
+    c10::GradMode::set_enabled(enabled != 0);
     return previous;
 }
 ct_guard ct_inference_mode_enter(void) { CT_BEGIN return new ct_guard_s(); CT_END(nullptr) }
@@ -640,6 +641,14 @@ int ct_get_num_threads(void) { return at::get_num_threads(); }
 int ct_cuda_is_available(void) { CT_BEGIN return torch::cuda::is_available() ? 1 : 0; CT_END(0) }
 int ct_cuda_device_count(void) { CT_BEGIN return static_cast<int>(torch::cuda::device_count()); CT_END(0) }
 int ct_cuda_synchronize(int device) { CT_STATUS(at::detail::getCUDAHooks().deviceSynchronize(device)) }
+// The legacy setters exist in 1.13 and 2.x alike; in 2.x they set conv and RNN together, so its check against
+// mixed legacy/new settings stays quiet.
+int ct_set_allow_tf32(int enabled) {
+    CT_STATUS(at::globalContext().setAllowTF32CuDNN(enabled != 0); at::globalContext().setAllowTF32CuBLAS(enabled != 0))
+}
+int ct_allow_tf32(void) {
+    CT_BEGIN return (at::globalContext().allowTF32CuDNN() || at::globalContext().allowTF32CuBLAS()) ? 1 : 0; CT_END(-1)
+}
 const char *ct_version(void) {
     static const std::string v = std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) +
                                  "." + std::to_string(TORCH_VERSION_PATCH);

@@ -19,6 +19,9 @@ struct GlobalOptions: ParsableArguments {
             help: "Largest image (width × height) read; checked from the file's header before decoding.")
     var maxPixels: Int = ImageLimits.defaultMaxPixels
 
+    @Flag(help: "Allow TF32 in CUDA fp32 convolutions and matrix products (faster, ~1e-3 relative error; default: full fp32).")
+    var tf32 = false
+
     @Flag(help: "Print only results and errors.")
     var quiet = false
 
@@ -28,11 +31,12 @@ struct GlobalOptions: ParsableArguments {
         _ = try Device.parse(device)
     }
 
-    /// Applies threads, seed and the image limit, and resolves the device.
+    /// Applies threads, seed, the image limit and TF32, and resolves the device.
     func apply() throws -> Device {
         if let threads { Torch.numThreads = threads }
         Torch.manualSeed(seed)
         ImageLimits.maxPixels = maxPixels
+        Torch.allowTF32 = tf32
         return try Device.parse(device)
     }
 }

@@ -221,6 +221,10 @@ int ct_get_num_threads(void);
 int ct_cuda_is_available(void);
 int ct_cuda_device_count(void);
 int ct_cuda_synchronize(int device);
+/// TF32 (10-bit mantissa) for CUDA fp32 convolutions (cuDNN) and matrix products (cuBLAS): 1 allows, 0 keeps
+/// full fp32. libtorch's own default allows it for convolutions. No effect on the CPU.
+int ct_set_allow_tf32(int enabled);
+int ct_allow_tf32(void);
 /// "1.13.1"-style version string of the libtorch this was built against.
 const char *ct_version(void);
 

@@ -22,7 +22,8 @@ public struct CheckpointFile {
             safetensors = nil
             torch = nil
         } else if head.count >= 9, head[8] == UInt8(ascii: "{") {
-            // Before the pickle test: a safetensors header length whose low byte is 0x80 starts like a pickle.
+            // Before the .pt test: a safetensors header length whose low byte is 0x80 (or "PK") looks like a pickle
+            // (or a zip) by its first bytes; byte 8 is never "{" in a zip or a torch.save pickle.
             kind = .safetensors
             safetensors = try SafeTensorsFile(contentsOf: url)
             torch = nil
