@@ -55,7 +55,7 @@ struct EditCommand: ParsableCommand {
             throw ValidationError("invalid --method '\(method)': expected gradstyle, e4e or single-stage")
         }
         guard !edit.isEmpty || !sweep.isEmpty else { throw ValidationError("give at least one --edit or --sweep") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        try OptionCheck.count(batch, "--batch", max: 4096)
     }
 
     func run() throws {

@@ -47,8 +47,8 @@ struct InvertCommand: ParsableCommand {
         guard InversionJob.Method(rawValue: method) != nil else {
             throw ValidationError("invalid --method '\(method)': expected e4e, gradstyle or single-stage")
         }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        if let outputSize, outputSize < 1 { throw ValidationError("--output-size must be positive") }
+        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.count(outputSize, "--output-size", max: 8192)
         if align, outputSize != nil {
             throw ValidationError("--output-size does not apply with --align: outputs have each photo's own size")
         }

@@ -91,7 +91,20 @@ public struct EditJob {
         guard !edits.isEmpty else { throw ModelError("nothing to do: give at least one --edit or --sweep") }
         // Resolve every edit before any work, so a typo fails fast and writes nothing.
         let resolved = try edits.map { ($0, try directions.edit(named: $0.name)) }
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try input.checkHeaders()
+        // Everything is staged and published at the end: a bad image, a full disk or an interrupt leaves nothing.
+        var (result, published) = try StagingFolder.publish(into: out) { staging in
+            try run(resolved, staging: staging)
+        }
+        // The face images were named inside the staging folder; point them at where they were published.
+        let faceNames = Set(result.faceImages.map(\.lastPathComponent))
+        result.written = published
+        result.faceImages = Set(published.filter { faceNames.contains($0.lastPathComponent) })
+        return result
+    }
+
+    private func run(_ resolved: [(EditRequest, LatentEdit)], staging: StagingFolder) throws -> Result {
+        let stems = input.stems
         var result = Result()
         let size = model.encoder.inputSize
         let device = model.generator.input.input.device
@@ -118,13 +131,13 @@ public struct EditJob {
                         }
                     }
                     for (j, i) in range.enumerated() {
-                        let stem = input.stems[i]
-                        let inversionURL = out.appendingPathComponent("\(stem)_inversion.png")
+                        let stem = stems[i]
+                        let inversionURL = staging.url(for: "\(stem)_inversion.png")
                         try write(inversion, index: j, to: inversionURL, size: size)
                         result.written.append(inversionURL)
                         result.faceImages.insert(inversionURL)
                         for (label, images) in columns.dropFirst(2) {
-                            let url = out.appendingPathComponent("\(stem)_\(label.replacingOccurrences(of: " ", with: "_")).png")
+                            let url = staging.url(for: "\(stem)_\(label.replacingOccurrences(of: " ", with: "_")).png")
                             try write(images, index: j, to: url, size: size)
                             result.written.append(url)
                             result.faceImages.insert(url)
@@ -132,7 +145,7 @@ public struct EditJob {
                         for strip in strips {
                             let tiles = try strip.images.map { try tile($0, index: j, size: size) }
                             let grid = try ImageGrid(rows: 1, columns: tiles.count, columnLabels: strip.labels).render(tiles)
-                            let url = out.appendingPathComponent("\(stem)_sweep_\(strip.name.replacingOccurrences(of: ":", with: "_")).png")
+                            let url = staging.url(for: "\(stem)_sweep_\(strip.name.replacingOccurrences(of: ":", with: "_")).png")
                             try ImageFile.write(grid, to: url)
                             result.written.append(url)
                         }
@@ -141,8 +154,8 @@ public struct EditJob {
                             let labels = columns.map(\.label)
                             let grid = try ImageGrid(rows: 1, columns: tiles.count, columnLabels: labels).render(tiles)
                             let file = "\(stem)_sheet.png"
-                            try ImageFile.write(grid, to: out.appendingPathComponent(file))
-                            result.written.append(out.appendingPathComponent(file))
+                            try ImageFile.write(grid, to: staging.url(for: file))
+                            result.written.append(staging.url(for: file))
                             sheets.append((stem, file, labels))
                         }
                     }
@@ -153,7 +166,7 @@ public struct EditJob {
         }
         progress.finish()
         if sheet {
-            let url = out.appendingPathComponent("index.html")
+            let url = staging.url(for: "index.html")
             try AtomicFile.write(Data(EditJob.html(sheets.map { ($0.stem, $0.file) }, method: method, edits: edits).utf8), to: url)
             result.written.append(url)
         }

@@ -67,8 +67,8 @@ public struct InversionJob {
         }
         // Cheap checks of every input before the (possibly large) model is read.
         let images = try InputImages(input)
-        for url in images.files { try InversionJob.checkImageHeader(url) }
-        let names = InversionJob.outputNames(images.files)
+        try images.checkHeaders()
+        let names = images.stems
 
         let model = try InversionModel.load(modelURL, device: device, encoderType: encoderType).eval()
         // GradStyle (or its one-shot baseline) adds the residual streams on top of the same encoder and generator.
@@ -161,24 +161,8 @@ public struct InversionJob {
         }
     }
 
-    /// Fails with "FILE: not a PNG or JPEG image" (or the read error) without decoding the image.
-    static func checkImageHeader(_ url: URL) throws {
-        let head = try CheckpointFile.readHeadBytes(url, count: 16)
-        guard ImageFormat.detect(Data(head)) != nil else {
-            throw ImageIOError(head.isEmpty ? .emptyFile : .notAnImage, path: url.path,
-                               head.isEmpty ? "empty file" : "not a PNG or JPEG image")
-        }
-    }
-
-    /// File stems, with the extension kept where two inputs share a stem (a.png, a.jpg → a_png, a_jpg).
-    static func outputNames(_ files: [URL]) -> [String] {
-        let stems = files.map { $0.deletingPathExtension().lastPathComponent }
-        var counts: [String: Int] = [:]
-        for s in stems { counts[s, default: 0] += 1 }
-        return zip(files, stems).map { url, stem in
-            counts[stem]! > 1 ? stem + "_" + url.pathExtension.lowercased() : stem
-        }
-    }
+    /// Output names apart for inputs that share a stem (`InputImages.outputNames`).
+    static func outputNames(_ files: [URL]) -> [String] { InputImages.outputNames(files) }
 
     /// Reconstructions at `size`: area averaging down (pSp's face_pool), bilinear up.
     static func resize(_ y: Tensor, to size: Int) -> Tensor {
