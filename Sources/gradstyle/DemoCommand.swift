@@ -8,9 +8,10 @@ struct DemoCommand: ParsableCommand {
         abstract: "Invert and edit held-out faces with the bundled model; write demo-output/index.html.",
         discussion: """
         Without arguments: renders held-out synthetic faces (a seed never used in training), inverts them with e4e, \
-        the one-shot baseline and GradStyle, applies every bundled edit at two strengths plus one sweep, and writes \
-        a report (reconstruction table, detail preservation, edit sheets). --model and --input run the same report \
-        on your own bundle and images.
+        the one-shot baseline and GradStyle (the reconstruction protocol), sweeps every bundled direction from -2σ \
+        to +2σ for every method (the editing protocol), and writes a page of reconstruction and before/after sheets \
+        with the protocols' figures beside them. --model and --input run the same page on your own bundle and \
+        images; with --align the inputs are photos, whose faces are detected and aligned first.
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -20,6 +21,9 @@ struct DemoCommand: ParsableCommand {
 
     @Option(help: "Your images instead of rendered held-out faces.")
     var input: String?
+
+    @Flag(help: "--input holds photos: detect and FFHQ-align each one's largest face first.")
+    var align = false
 
     @Option(help: "Folder of direction files (default: beside the model, directions/).")
     var directions: String?
@@ -48,6 +52,7 @@ struct DemoCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...64).contains(count) else { throw ValidationError("--count must be between 1 and 64") }
+        if align, input == nil { throw ValidationError("--align needs --input (a folder of photos)") }
     }
 
     func run() throws {
@@ -59,6 +64,7 @@ struct DemoCommand: ParsableCommand {
         }
         var job = DemoJob(modelURL: modelURL, out: URL(fileURLWithPath: out))
         job.input = input.map { URL(fileURLWithPath: $0) }
+        job.align = align
         job.directions = directions.map { URL(fileURLWithPath: $0) }
         job.classifier = classifier.map { URL(fileURLWithPath: $0) }
         job.count = count
@@ -72,10 +78,11 @@ struct DemoCommand: ParsableCommand {
             print(String(format: "| %@ | %.4f | %.2f | %.3f | %@ |", row.method, row.mse, row.psnr, row.ssim,
                          row.facePSNR.map { String(format: "%.2f", $0) } ?? "—"))
         }
-        for e in r.edits where e.strength > 0 {
-            let kept = e.keptPSNR.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f dB", $0.key, $0.value) }.joined(separator: ", ")
-            print("edit \(e.edit) \(String(format: "%+.2f", e.strength)): kept outside \(e.region ?? "—"): \(kept.isEmpty ? "—" : kept)")
-            for (method, verdict) in e.success.sorted(by: { $0.key < $1.key }) { print("    \(method): \(verdict)") }
+        if let top = r.sweep.max(), top > 0 {
+            for name in r.sigma.keys.sorted() {
+                let kept = r.methods.compactMap { m in r.edit(name, top, m)?.keptPSNR.map { String(format: "%@ %.2f dB", m, $0) } }
+                print("edit \(name) +\(String(format: "%g", top))σ: kept outside the region: \(kept.isEmpty ? "—" : kept.joined(separator: ", "))")
+            }
         }
         for note in r.notes { print("note: \(note)") }
         print("report: \(out)/index.html (\(String(format: "%.1f", r.seconds)) s)")

@@ -16,6 +16,9 @@ struct EvalProtocolOptions: ParsableArguments {
     @Option(help: "A folder of your images instead of rendered held-out synthetic faces.")
     var input: String?
 
+    @Flag(help: "--input holds photos: detect and FFHQ-align each one's largest face first, evaluate on the crops.")
+    var align = false
+
     @Option(help: "Number of held-out images.")
     var count: Int = 64
 
@@ -42,6 +45,7 @@ struct EvalProtocolOptions: ParsableArguments {
 
     func validate() throws {
         guard count >= 2 else { throw ValidationError("--count must be at least 2, got \(count)") }
+        if align, input == nil { throw ValidationError("--align needs --input (a folder of photos)") }
         guard LPIPSNetwork(rawValue: lpipsNet) != nil else { throw ValidationError("invalid --lpips-net '\(lpipsNet)': alex or vgg") }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
@@ -64,7 +68,8 @@ struct EvalProtocolOptions: ParsableArguments {
         let only = networks.map { $0.split(separator: ",").map(String.init) }
         let methods = try EvaluatedMethods(bundles: urls, only: only, device: device)
         let set = try input.map {
-            try HeldOutSet.folder(URL(fileURLWithPath: $0), count: count, inputSize: methods.inputSize, resolution: methods.resolution)
+            align ? try HeldOutSet.alignedPhotos(URL(fileURLWithPath: $0), count: count, inputSize: methods.inputSize, resolution: methods.resolution)
+                : try HeldOutSet.folder(URL(fileURLWithPath: $0), count: count, inputSize: methods.inputSize, resolution: methods.resolution)
         } ?? HeldOutSet.synthetic(count: count, seed: renderSeed, inputSize: methods.inputSize, resolution: methods.resolution)
         var metrics = ProtocolMetrics()
         let classifierURL = classifier.map { URL(fileURLWithPath: $0) }

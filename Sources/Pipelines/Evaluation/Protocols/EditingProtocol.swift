@@ -28,6 +28,9 @@ public struct EditingProtocol {
     public var sheetImages = 6
     public var batch = 16
     public var quiet = false
+    /// Sees every edited set of each method's first repeat: the direction, the signed strength in σ, the method and
+    /// the edited images (all of the set). The demo's strength sweeps are drawn from it.
+    public var onEdited: ((_ edit: String, _ sigmas: Double, _ method: String, _ images: Tensor) -> Void)? = nil
 
     public init(methods: EvaluatedMethods, set: HeldOutSet, metrics: ProtocolMetrics, library: DirectionLibrary,
                 sigma: [String: Double]) {
@@ -39,6 +42,9 @@ public struct EditingProtocol {
     }
 
     public static let changeColumn = "Δ intended"
+
+    /// The strength key of a result row: "0σ", "+2σ", "-1σ", ….
+    public static func label(_ sigmas: Double) -> String { sigmas == 0 ? "0σ" : String(format: "%+gσ", sigmas) }
 
     /// Results and one sheet per edit (source, each method at the largest positive strength, the truth).
     public func run() throws -> (results: ProtocolResults, sheets: [String: [(String, Tensor)]]) {
@@ -101,7 +107,7 @@ public struct EditingProtocol {
             let sd = sigma[name] ?? 1
             for s in signed {
                 let strength = s * sd
-                let label = s == 0 ? "0σ" : String(format: "%+gσ", s)
+                let label = EditingProtocol.label(s)
                 // Every edit also counts towards the "all" rows of its absolute strength: one line per method.
                 let pooled = ["all", s == 0 ? "0σ" : String(format: "±%gσ", abs(s))]
                 if s == signed.filter({ $0 > 0 }).max() { sheets[name] = [("source", set.targets[0..<shown])] }
@@ -121,6 +127,7 @@ public struct EditingProtocol {
                         let edited = Tensor.cat(recs.map { rec in
                             methods.edit(method, repeat: r, rec, editedLatent: edit.apply(rec.latent, strength: strength))
                         }, dim: 0)
+                        if r == 0 { onEdited?(name, s, method.name, edited) }
                         var values: [String: [Double]] = [:]
                         var truthImages: Tensor? = nil
                         if let classifier, classifier.config.attributes.contains(name) {
