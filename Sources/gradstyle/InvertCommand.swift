@@ -16,8 +16,8 @@ struct InvertCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Inversion method: gradstyle (both streams; needs a GradStyle bundle), e4e (encoder only), single-stage (the one-shot baseline stored in the bundle).")
-    var method: String = "e4e"
+    @Option(help: "Inversion method: gradstyle (both streams; needs a GradStyle bundle), e4e (encoder only), single-stage (the one-shot baseline stored in the bundle), hfgi (an HFGI checkpoint). Default: hfgi for HFGI checkpoints, else e4e.")
+    var method: String?
 
     @Option(help: "Inversion model: pSp/e4e/HFGI .pt or our .safetensors.")
     var model: String
@@ -41,8 +41,8 @@ struct InvertCommand: ParsableCommand {
     var encoderType: String?
 
     func validate() throws {
-        guard InversionJob.Method(rawValue: method) != nil else {
-            throw ValidationError("invalid --method '\(method)': expected e4e, gradstyle or single-stage")
+        if let method, InversionJob.Method(rawValue: method) == nil {
+            throw ValidationError("invalid --method '\(method)': expected e4e, gradstyle, single-stage or hfgi")
         }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         if let outputSize, outputSize < 1 { throw ValidationError("--output-size must be positive") }
@@ -55,7 +55,8 @@ struct InvertCommand: ParsableCommand {
         let device = try global.apply()
         var job = InversionJob(modelURL: URL(fileURLWithPath: model), input: URL(fileURLWithPath: input),
                                out: URL(fileURLWithPath: out))
-        job.method = InversionJob.Method(rawValue: method)!
+        job.method = method.flatMap { InversionJob.Method(rawValue: $0) }
+            ?? ModelLoading.defaultMethod(for: job.modelURL, fallback: .e4e)
         job.saveLatents = saveLatents
         job.batch = batch
         job.outputSize = outputSize

@@ -23,7 +23,8 @@ public struct HFGIResult {
 /// G(w) clamped to [-1, 1] and resized bilinearly to the input size; ADA aligns it to the (clamped, resized) image of
 /// the target code w' (w itself for the reconstruction); the residual encoder turns the aligned map into conditions
 /// that enter the 64² block after its first (up-sampling) conv as f·(1 + scale) + shift ("consultation fusion");
-/// the final image is G(w', conditions). All generator passes use the stored noise.
+/// the final image is G(w', conditions). The public code runs every pass on the stored noise (`.const`, the
+/// default here).
 ///
 /// As a module its state dict is the public checkpoint's `state_dict`: `encoder.*`, `decoder.*`, `residue.*`,
 /// `grid_align.*` (`latent_avg` stays with `inversion`).
@@ -70,38 +71,38 @@ public final class HFGIModel: Module {
     }
 
     /// The distortion map x − G(w) (at the input size) and the first pass G(w).
-    public func distortion(_ x: Tensor, latent w: Tensor) -> (residual: Tensor, firstPass: Tensor) {
-        let first = generator.synthesis(w, noise: .const)
+    public func distortion(_ x: Tensor, latent w: Tensor, noise: NoiseMode = .const) -> (residual: Tensor, firstPass: Tensor) {
+        let first = generator.synthesis(w, noise: noise)
         return (x - atInputSize(first), first)
     }
 
     /// G(w) with the conditions fused into the 64² feature after its first conv.
-    public func synthesis(_ w: Tensor, scale: Tensor, shift: Tensor) -> Tensor {
-        generator.synthesis(w, noise: .const) { resolution, point, f in
+    public func synthesis(_ w: Tensor, scale: Tensor, shift: Tensor, noise: NoiseMode = .const) -> Tensor {
+        generator.synthesis(w, noise: noise) { resolution, point, f in
             guard resolution == HFGIModel.injectionResolution, point == .afterConv0 else { return f }
             return f * (scale + 1) + shift
         }
     }
 
     /// The HFGI image of `target` (w or an edited code) given the distortion map and the target's plain image.
-    public func render(target: Tensor, residual: Tensor, targetImage: Tensor) -> HFGIResult {
+    public func render(target: Tensor, residual: Tensor, targetImage: Tensor, noise: NoiseMode = .const) -> HFGIResult {
         let aligned = gridAlign(Tensor.cat([residual, atInputSize(targetImage)], dim: 1))
         let (scale, shift) = residue(aligned, size: HFGIModel.injectionResolution)
-        let image = synthesis(target, scale: scale, shift: shift)
+        let image = synthesis(target, scale: scale, shift: shift, noise: noise)
         return HFGIResult(image: image, latent: target, alignedResidual: aligned, scale: scale, shift: shift)
     }
 
     /// The high-fidelity reconstruction of x, with the distortion map for later edits.
-    public func reconstruct(_ x: Tensor) -> (result: HFGIResult, residual: Tensor) {
+    public func reconstruct(_ x: Tensor, noise: NoiseMode = .const) -> (result: HFGIResult, residual: Tensor) {
         let w = latents(x)
-        let (residual, first) = distortion(x, latent: w)
-        return (render(target: w, residual: residual, targetImage: first), residual)
+        let (residual, first) = distortion(x, latent: w, noise: noise)
+        return (render(target: w, residual: residual, targetImage: first, noise: noise), residual)
     }
 
     /// The edited image for `editedLatent` (e.g. w + s·n), from the reconstruction's distortion map.
-    public func edit(residual: Tensor, editedLatent: Tensor) -> HFGIResult {
-        let plain = generator.synthesis(editedLatent, noise: .const)
-        return render(target: editedLatent, residual: residual, targetImage: plain)
+    public func edit(residual: Tensor, editedLatent: Tensor, noise: NoiseMode = .const) -> HFGIResult {
+        let plain = generator.synthesis(editedLatent, noise: noise)
+        return render(target: editedLatent, residual: residual, targetImage: plain, noise: noise)
     }
 
     // MARK: - Files
