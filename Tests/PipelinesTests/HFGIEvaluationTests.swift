@@ -57,4 +57,20 @@ final class HFGIEvaluationTests: XCTestCase {
         // Alone, an HFGI file has nothing to be compared with.
         XCTAssertThrowsError(try EvaluatedMethods(bundles: [checkpoint])) { XCTAssertTrue("\($0)".contains("GradStyle bundle"), "\($0)") }
     }
+
+    func testBenchTimesHFGIInTheSameRun() throws {
+        let (model, _) = try makeTinyGradStyle()
+        var bench = GradStyleBenchmark(model: model, description: "tiny", batches: [1, 2], repeats: 1)
+        bench.hfgi = try HFGIModel.load(checkpoint)
+        let r = bench.run(convPeakGFLOPS: 100)
+        let stages = GradStyleBenchmark.stageNames + [GradStyleBenchmark.hfgiStage]
+        XCTAssertEqual(r.rows.map(\.stage), stages + stages)
+        for row in r.rows where row.stage == GradStyleBenchmark.hfgiStage {
+            XCTAssertGreaterThan(row.secondsPerBatch, 0)
+            XCTAssertNil(row.gflops)
+        }
+        XCTAssertEqual(r.parameters["hfgi"], bench.hfgi!.residue.parameterCount + bench.hfgi!.gridAlign.parameterCount)
+        // Official random-weight HFGI needs a generator with a 64² block: the tiny 16² one is refused in one line.
+        XCTAssertThrowsError(try GradStyleBenchmark.officialHFGI(on: model)) { XCTAssertTrue("\($0)".contains("64²"), "\($0)") }
+    }
 }
