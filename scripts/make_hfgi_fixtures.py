@@ -25,6 +25,8 @@ Weights: the modules' own initialisation after `torch.manual_seed(0)`, then ever
 noise strengths ~ 0.3·N(0, 1), latent_avg = the mean of 1000 mapped z (one row repeated, as pSp stores it).
 
 Files:
+- `keys_hfgi_official.txt`: "name shape" per state-dict entry of the unpatched `ResidualEncoder` / `ResidualAligner`
+  (the official widths; shapes joined by 'x', '-' for a scalar).
 - `hfgi_g64.pt`: `{state_dict: {encoder.*, decoder.*, residue.*, grid_align.*}, latent_avg (10×8), opts}` — the
   layout of HFGI's released checkpoints (saved in the legacy format).
 - `hfgi_x.npy` (1×3×32×32 ~ U(−1, 1)), `hfgi_direction.npy` (1×8, unit norm), edit factor 3 (`hfgi_factor.npy`).
@@ -60,7 +62,7 @@ def patch(root, path, old, new, within=None):
     open(full, "w").write(text[:start] + segment.replace(old, new) + text[end:])
 
 
-def patched_copy(src):
+def patched_copy(src, shrink=True):
     root = tempfile.mkdtemp(prefix="hfgi_ref_")
     for d in ["models", "configs", "editings", "utils"]:
         if os.path.isdir(os.path.join(src, d)):
@@ -70,6 +72,9 @@ def patched_copy(src):
         if not os.path.exists(os.path.join(root, f)):
             open(os.path.join(root, f), "w").close()
     enc = "models/encoders/psp_encoders.py"
+    patch_ops(root)
+    if not shrink:
+        return root
     # IR-SE50 → one unit per stage, widths 2/4/6/8.
     h = "models/encoders/helpers.py"
     patch(root, h, """            get_block(in_channel=64, depth=64, num_units=3),
@@ -148,7 +153,11 @@ def patched_copy(src):
             64: 4 * channel_multiplier,""", within="Generator")
     patch(root, "models/psp.py", "Generator(opts.stylegan_size, 512, 8, channel_multiplier=2)",
           "Generator(opts.stylegan_size, 8, 2, channel_multiplier=2)")
-    # CUDA ops → CPU.
+    return root
+
+
+def patch_ops(root):
+    """The CUDA ops package → its CPU formulas."""
     patch(root, "models/stylegan2/op/upfirdn2d.py", "from torch.utils.cpp_extension import load",
           "from torch.utils.cpp_extension import load\nfrom torch.nn import functional as F")
     patch(root, "models/stylegan2/op/upfirdn2d.py", """    out = UpFirDn2d.apply(
@@ -159,7 +168,6 @@ def patched_copy(src):
     patch(root, "models/stylegan2/op/fused_act.py", "    return FusedLeakyReLUFunction.apply(input, bias, negative_slope, scale)",
           "    shape = [1, -1] + [1] * (input.ndim - 2)\n"
           "    return torch.nn.functional.leaky_relu(input + bias.view(shape), negative_slope) * scale")
-    return root
 
 
 def randomise(module, gen):
@@ -185,6 +193,7 @@ def randomise(module, gen):
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: make_hfgi_fixtures.py HFGI_CHECKOUT")
+    write_official_keys(sys.argv[1])
     root = patched_copy(sys.argv[1])
     import torch.utils.cpp_extension
     torch.utils.cpp_extension.load = lambda *a, **k: None
@@ -261,6 +270,24 @@ def main():
                   "condition std", float(conditions[0].std()), float(conditions[1].std()))
     shutil.rmtree(root)
     print("wrote", path, os.path.getsize(path), "bytes")
+
+
+def write_official_keys(src):
+    """`keys_hfgi_official.txt`: "name shape" per entry of the UNPATCHED ResidualEncoder and ResidualAligner (with the
+    `residue.` / `grid_align.` prefixes of pSp), run in a child process so that the patched copy imports cleanly."""
+    import subprocess
+    root = patched_copy(src, shrink=False)
+    code = (
+        "import sys, torch.utils.cpp_extension\n"
+        "torch.utils.cpp_extension.load = lambda *a, **k: None\n"
+        f"sys.path.insert(0, {root!r})\n"
+        "from models.encoders import psp_encoders\n"
+        "for prefix, m in [('residue', psp_encoders.ResidualEncoder()), ('grid_align', psp_encoders.ResidualAligner())]:\n"
+        "    for k, v in m.state_dict().items(): print(f'{prefix}.{k}', 'x'.join(map(str, v.shape)) or '-')\n")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    with open(os.path.join(OUT, "keys_hfgi_official.txt"), "w") as f:
+        f.write(out)
+    shutil.rmtree(root)
 
 
 if __name__ == "__main__":

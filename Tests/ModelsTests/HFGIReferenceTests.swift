@@ -77,4 +77,21 @@ final class HFGIReferenceTests: XCTestCase {
     func subsample(_ t: Tensor) -> Tensor {
         t.slice(dim: 2, start: 0, end: t.size(2), step: 8).slice(dim: 3, start: 0, end: t.size(3), step: 8)
     }
+
+    func testOfficialWidthsGiveThePublicKeysAndShapes() throws {
+        // keys_hfgi_official.txt lists the unpatched public modules' state dicts, in order.
+        let text = try String(contentsOf: fixture("keys_hfgi_official.txt"), encoding: .utf8)
+        let expected = text.split(separator: "\n").map(String.init)
+        var ours: [String] = []
+        var shapes: (residue: [String: [Int]], aligner: [String: [Int]]) = ([:], [:])
+        for (prefix, module) in [("residue", DistortionResidualEncoder(.official) as Module), ("grid_align", DistortionAligner(.official))] {
+            for (name, t) in module.stateDict() {
+                ours.append("\(prefix).\(name) " + (t.shape.isEmpty ? "-" : t.shape.map(String.init).joined(separator: "x")))
+                if prefix == "residue" { shapes.residue[name] = t.shape } else { shapes.aligner[name] = t.shape }
+            }
+        }
+        XCTAssertEqual(ours.count, 400)
+        XCTAssertEqual(ours, expected)
+        XCTAssertEqual(try HFGIConfig.infer(residue: shapes.residue, aligner: shapes.aligner), .official)
+    }
 }
