@@ -131,7 +131,10 @@ public final class HFGIModel: Module {
         } catch let e as ModelError {
             throw TensorIOError(url, e.message)
         }
-        let inversion = try InversionModel.load(url, device: .cpu, encoderType: .e4e)
+        // HFGI builds e4e unless its opts say GradualStyleEncoder; files without opts get its default.
+        let opts: PickleValue? = (try? file.value("opts")) ?? nil
+        let saysType = opts?["encoder_type"]?.stringValue != nil
+        let inversion = try InversionModel.load(url, device: .cpu, encoderType: saysType ? nil : .e4e)
         inversion.notes.removeAll { $0.hasPrefix("HFGI checkpoint") }
         let model: HFGIModel
         do {
