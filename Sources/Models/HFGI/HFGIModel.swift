@@ -108,11 +108,11 @@ public final class HFGIModel: Module {
     // MARK: - Files
 
     /// True when the file holds HFGI's networks (`residue.*` beside the e4e weights).
+    /// Reads names only, no tensor data.
     public static func isHFGI(_ url: URL) -> Bool {
-        guard let file = try? CheckpointFile(url), file.topLevelKeys.contains("state_dict") else {
-            return (try? CheckpointFile(url).topLevelKeys.contains("residue")) ?? false
-        }
-        return ((try? file.hostTensors(under: "state_dict"))?.names.contains { $0.hasPrefix("residue.") }) ?? false
+        guard let file = try? CheckpointFile(url) else { return false }
+        guard file.topLevelKeys.contains("state_dict") else { return file.topLevelKeys.contains("residue") }
+        return ((try? file.names(under: "state_dict"))?.contains { $0.hasPrefix("residue.") }) ?? false
     }
 
     /// Reads an HFGI checkpoint (`{state_dict: {encoder.*, decoder.*, residue.*, grid_align.*}, latent_avg, opts}`)
