@@ -58,6 +58,26 @@ final class HFGIEvaluationTests: XCTestCase {
         XCTAssertThrowsError(try EvaluatedMethods(bundles: [checkpoint])) { XCTAssertTrue("\($0)".contains("GradStyle bundle"), "\($0)") }
     }
 
+    func testEditingTableCarriesHFGI() throws {
+        let methods = try EvaluatedMethods(bundles: [try makeBundle(), checkpoint])
+        let set = try HeldOutSet.synthetic(count: 2, seed: 5, inputSize: methods.inputSize, resolution: methods.resolution)
+        var library = DirectionLibrary(styleDim: methods.styleDim)
+        try library.add(name: "smile", vector: Tensor.ones([1, 8]) / 4)
+        Torch.manualSeed(3)
+        let classifier = AttributeClassifier(AttributeClassifierConfig(size: 64, widths: [4], attributes: ["smile", "age"])).eval()
+        let flat = ClosureIdentityEmbedder { $0.reshape([$0.size(0), -1]) }
+        var job = EditingProtocol(methods: methods, set: set, metrics: ProtocolMetrics(identity: flat, classifier: classifier),
+                                  library: library, sigma: ["smile": 0.5])
+        job.strengths = [0, 1]
+        job.referenceCount = 4
+        job.quiet = true
+        let (results, _) = try job.run()
+        XCTAssertNotNil(results.row(["smile", "+1σ", "hfgi"]))
+        // HFGI at 0σ is its own reconstruction (ADA sees the same image): no change at all.
+        let control = results.row(["smile", "0σ", "hfgi"])!
+        XCTAssertEqual(control.cells[EditingProtocol.changeColumn]!.mean, 0, accuracy: 1e-9)
+    }
+
     func testBenchTimesHFGIInTheSameRun() throws {
         let (model, _) = try makeTinyGradStyle()
         var bench = GradStyleBenchmark(model: model, description: "tiny", batches: [1, 2], repeats: 1)
