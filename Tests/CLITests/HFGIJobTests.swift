@@ -47,6 +47,9 @@ final class HFGIJobTests: XCTestCase {
     func testMethodIsFoundFromTheFile() throws {
         XCTAssertEqual(ModelLoading.defaultMethod(for: checkpoint, fallback: .e4e), .hfgi)
         XCTAssertEqual(ModelLoading.defaultMethod(for: dir.appendingPathComponent("in/a.png"), fallback: .e4e), .e4e)
+        // inspect names the networks and their widths (the fixture's: conditions of 8 channels).
+        let lines = try Inspector.inspect(checkpoint).architecture
+        XCTAssertTrue(lines.contains { $0.hasPrefix("HFGI networks:") && $0.contains("8 channels at 64²") }, "\(lines)")
     }
 
     func testInvertWritesTheHFGIReconstruction() throws {

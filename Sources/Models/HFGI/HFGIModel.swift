@@ -115,22 +115,27 @@ public final class HFGIModel: Module {
         return ((try? file.names(under: "state_dict"))?.contains { $0.hasPrefix("residue.") }) ?? false
     }
 
+    /// The residual encoder's and ADA's tensors (names without their prefixes) and the widths they imply.
+    public static func networks(in file: CheckpointFile) throws -> (config: HFGIConfig, residue: [String: Tensor], gridAlign: [String: Tensor]) {
+        let all = file.topLevelKeys.contains("state_dict") ? try file.hostTensors(under: "state_dict") : try file.hostTensors()
+        let residue = all.selecting(prefix: "residue.").tensors()
+        let gridAlign = all.selecting(prefix: "grid_align.").tensors()
+        guard !residue.isEmpty, !gridAlign.isEmpty else {
+            throw TensorIOError(file.url, "not an HFGI model (expected 'residue.*' and 'grid_align.*' weights beside the encoder)")
+        }
+        do {
+            let config = try HFGIConfig.infer(residue: residue.mapValues(\.shape), aligner: gridAlign.mapValues(\.shape))
+            return (config, residue, gridAlign)
+        } catch let e as ModelError {
+            throw TensorIOError(file.url, e.message)
+        }
+    }
+
     /// Reads an HFGI checkpoint (`{state_dict: {encoder.*, decoder.*, residue.*, grid_align.*}, latent_avg, opts}`)
     /// by key, strictly, with every width inferred from the tensors.
     public static func load(_ url: URL, device: Device = .cpu) throws -> HFGIModel {
         let file = try CheckpointFile(url)
-        let all = file.topLevelKeys.contains("state_dict") ? try file.hostTensors(under: "state_dict") : try file.hostTensors()
-        let residueTensors = all.selecting(prefix: "residue.").tensors()
-        let alignTensors = all.selecting(prefix: "grid_align.").tensors()
-        guard !residueTensors.isEmpty, !alignTensors.isEmpty else {
-            throw TensorIOError(url, "not an HFGI model (expected 'residue.*' and 'grid_align.*' weights beside the encoder)")
-        }
-        let config: HFGIConfig
-        do {
-            config = try HFGIConfig.infer(residue: residueTensors.mapValues(\.shape), aligner: alignTensors.mapValues(\.shape))
-        } catch let e as ModelError {
-            throw TensorIOError(url, e.message)
-        }
+        let (config, residueTensors, alignTensors) = try networks(in: file)
         // HFGI builds e4e unless its opts say GradualStyleEncoder; files without opts get its default.
         let opts: PickleValue? = (try? file.value("opts")) ?? nil
         let saysType = opts?["encoder_type"]?.stringValue != nil
