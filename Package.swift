@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // GradStyle-Swift: GAN inversion and attribute editing on StyleGAN2 (GradStyle, AAAI 2024).
 // Layers, bottom to top: CTorch (C ABI shim over libtorch) → Torch → NN → Models → Pipelines → gradstyle CLI.
-// TensorIO (checkpoint formats) and ImageIO (codecs) are pure Swift/C and sit beside Torch.
+// TensorIO (checkpoint formats) and ImageIO (codecs) are pure Swift/C and sit beside Torch; FaceLandmarks (dlib through
+// the CFaceLandmarks shim) sits beside ImageIO.
 import PackageDescription
 import Foundation
 
@@ -55,9 +56,18 @@ let package = Package(
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
         ),
         .target(name: "ImageIO", dependencies: ["CImageCodec"]),
+        // dlib's face detector and 68-point landmark predictor behind a C ABI (Debian's libdlib-dev). dlib's
+        // headers call BLAS/LAPACK inline (Debian builds it with DLIB_USE_BLAS/LAPACK), so those are linked too:
+        // `pkg-config --libs dlib-1` adds png/jpeg/sqlite, which libdlib.so already pulls in itself.
+        .target(
+            name: "CFaceLandmarks",
+            cxxSettings: [.unsafeFlags(["-std=c++17", "-O2"])],
+            linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("blas"), .linkedLibrary("lapack")]
+        ),
+        .target(name: "FaceLandmarks", dependencies: ["CFaceLandmarks", "ImageIO"]),
         .target(name: "NN", dependencies: ["Torch"]),
         .target(name: "Models", dependencies: ["NN", "TensorIO"]),
-        .target(name: "Pipelines", dependencies: ["Models", "ImageIO", "TensorIO", .product(name: "Logging", package: "swift-log"),
+        .target(name: "Pipelines", dependencies: ["Models", "ImageIO", "FaceLandmarks", "TensorIO", .product(name: "Logging", package: "swift-log"),
                                                 .product(name: "SwiftCSV", package: "SwiftCSV")]),
         .executableTarget(
             name: "gradstyle",
@@ -66,6 +76,8 @@ let package = Package(
         ),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
+        .testTarget(name: "FaceAlignmentTests", dependencies: ["FaceLandmarks", "Pipelines", "Models", "Torch", "TensorIO", "ImageIO"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "NNTests", dependencies: ["NN"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),

@@ -26,7 +26,8 @@ common="--encoder $MODEL --data $RUN/data --steps $STEPS --batch 4 --lr 0.0005 -
 variants=(
   "gradstyle:"                                          # the default: 3 stages, selective, gate, motion-gated Aligner,
                                                         # 7×7 windows at 32², warp mixture + aligner loss
-  "first_design:--aligner-path attention --window 0 --misalign-mix 0:0:1"  # the Editing Stream as first shipped
+  "first_design:--aligner-path attention --window 0 --misalign-mix 0:0:1 --edit-trains-residuals"  # as first shipped
+  "edit_trains_residuals:--edit-trains-residuals"       # the editing losses also train the residual modules
   "aligner_scalar_gate:--aligner-path scalar_gate"      # F + γ·A instead of the motion gate
   "window_global:--window 0"                            # attention over all positions at every stage
   "position_relative:--position-encoding relative"      # learned bias per window offset

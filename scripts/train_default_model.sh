@@ -11,17 +11,19 @@
 #   3. e4e encoder (128² input, IR units 1,1,1,1, width ¼)   → $RUN/encoder/model.safetensors
 #   4. attribute classifier on the rendered labels            → $RUN/classifier/classifier.safetensors
 #   5. InterFaceGAN directions from classifier-labelled samples → $RUN/directions/*.npy
-#   6. GradStyle (stages 8, 16, 32: the encoder pyramid of a 128² input; 64² attention costs 16× more on a CPU)
+#   6. GradStyle (stages 8, 16, 32: the encoder pyramid of a 128² input; motion-gated Aligners, 7×7 windows at 32²)
 #      and the one-shot baseline (32², full attention) → $RUN/gradstyle/model.safetensors
+# Step counts default to the shipped model's (MODEL_CARD.md); the GradStyle stages ran with --threads 1, two
+# processes side by side.
 #   7. copy the small files into models/default/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BIN:-.build/release/gradstyle}
 RUN=${RUN:-runs/default}
-GAN_STEPS=${GAN_STEPS:-3000}
-ENC_STEPS=${ENC_STEPS:-1500}
-GS_STEPS=${GS_STEPS:-600}
-SS_STEPS=${SS_STEPS:-300}
+GAN_STEPS=${GAN_STEPS:-5000}
+ENC_STEPS=${ENC_STEPS:-3000}
+GS_STEPS=${GS_STEPS:-1000}
+SS_STEPS=${SS_STEPS:-500}
 CLS_STEPS=${CLS_STEPS:-2000}
 [ -x "$B" ] || swift build -c release --product gradstyle
 resume() { [ -f "$1/checkpoint.safetensors" ] && echo --resume || true; }

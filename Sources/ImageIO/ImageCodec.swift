@@ -60,6 +60,7 @@ public enum ImageCodec {
         guard let format = ImageFormat.detect(data) else {
             throw ImageIOError(.notAnImage, path: name, "not a PNG or JPEG image")
         }
+        try ImageLimits.check(data, name: name)
         var raw = cimg_image()
         var message = [CChar](repeating: 0, count: 256)
         let status = data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> cimg_status in

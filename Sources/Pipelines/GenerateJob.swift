@@ -5,7 +5,11 @@ import TensorIO
 import Torch
 
 /// `gradstyle generate`: images from a generator, for given W, Z or seeds. Every input is validated before anything
-/// runs, and nothing is written unless the whole batch succeeded.
+/// runs, and nothing is written unless the whole run succeeded.
+///
+/// A folder output streams: each batch of codes is made (seeds drawn lazily), rendered and written into a staging
+/// folder as it comes, with progress, so `--seeds 0-100000000` needs memory for one batch, not for every code. A
+/// grid (`--out X.png`) or `--out-npy` holds every image in memory, so its size is bounded (`maxInMemoryBytes`).
 public struct GenerateJob {
     public enum Source {
         /// N×L×D W+ codes, or N×D broadcast to all layers; fed to synthesis directly.
@@ -27,6 +31,8 @@ public struct GenerateJob {
     public var batch: Int = 8
     public var device: Device = .cpu
     public var quiet = false
+    /// The most bytes of float32 images a grid or `outNPY` may gather in memory.
+    public var maxInMemoryBytes = 4 << 30
 
     public init(generatorURL: URL, source: Source) {
         self.generatorURL = generatorURL
@@ -50,6 +56,8 @@ public struct GenerateJob {
         return a...b
     }
 
+    var isFolderOutput: Bool { out.map { $0.pathExtension.lowercased() != "png" } ?? false }
+
     public func run() throws -> Result {
         guard batch >= 1 else { throw ModelError("--batch must be at least 1, got \(batch)") }
         guard truncation.isFinite else { throw ModelError("--truncation must be a finite number") }
@@ -60,52 +68,73 @@ public struct GenerateJob {
         let loaded = try GeneratorCheckpoint.load(generatorURL, device: device)
         let g = loaded.generator.eval()
         var notes: [String] = []
+        let codes = try inputs(for: g)
+        let n = codes.count
+        let gathers = outNPY != nil || (out != nil && !isFolderOutput)
+        let imageBytes = 3 * g.size * g.size * 4
+        if gathers, n > maxInMemoryBytes / imageBytes {
+            throw ModelError("\(n) images of \(g.size)² do not fit in memory for a grid or --out-npy (at most "
+                             + "\(maxInMemoryBytes / imageBytes)); write them to a folder (--out DIR), which streams")
+        }
         if truncation != 1, g.latentAverage == nil {
             notes.append("the checkpoint has no latent_avg / w_avg: truncation centre = mean of 10,000 mapped z")
             g.latentAverage = g.meanLatent(count: 10_000)
         }
-        let (codes, isW, names) = try inputs(for: g)
-        let n = codes.size(0)
-        let progress = ProgressReporter("generate", total: n, unit: "img", quiet: quiet)
-        var images: [Tensor] = []
-        try withTorchErrors {
-            withInferenceMode {
-                for start in stride(from: 0, to: n, by: batch) {
-                    let chunk = codes.narrow(dim: 0, start: start, length: Swift.min(batch, n - start)).to(device: device)
-                    let w: Tensor = isW ? chunk : g.mapping(chunk)
-                    let truncated = g.truncate(g.broadcastLatent(w), psi: truncation)
-                    images.append(g.synthesis(truncated, noise: noise).to(device: .cpu))
-                    progress.advance(by: chunk.size(0))
+        // A folder output is staged (and locked) from the start; the single files are written atomically.
+        let staging: StagingFolder? = try isFolderOutput ? StagingFolder(in: out!) : nil
+        do {
+            let progress = ProgressReporter("generate", total: n, unit: "img", quiet: quiet)
+            var gathered: [Tensor] = []
+            for start in stride(from: 0, to: n, by: batch) {
+                let range = start..<Swift.min(start + batch, n)
+                let images = try withTorchErrors {
+                    withInferenceMode { () -> Tensor in
+                        let chunk = codes.make(range).to(device: device)
+                        let w: Tensor = codes.isW ? chunk : g.mapping(chunk)
+                        let truncated = g.truncate(g.broadcastLatent(w), psi: truncation)
+                        return g.synthesis(truncated, noise: noise).to(device: .cpu)
+                    }
+                }
+                if let staging {
+                    try ImageTensors.write(images, to: range.map { staging.url(for: codes.name($0) + ".png") })
+                }
+                if gathers { gathered.append(images) }
+                progress.advance(by: range.count)
+            }
+            progress.finish()
+            var written: [URL] = []
+            if gathers {
+                let all = Tensor.cat(gathered, dim: 0)
+                if let outNPY {
+                    try FileManager.default.createDirectory(at: outNPY.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try NPY.write(all.contiguous().hostTensor(as: .float32), to: outNPY)
+                    written.append(outNPY)
+                }
+                if let out, !isFolderOutput {
+                    try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    let tiles = try ImageTensors.rasterImages(all)
+                    let columns = Int(Double(tiles.count).squareRoot().rounded(.up))
+                    try ImageFile.write(try ImageGrid.mosaic(tiles, columns: columns), to: out)
+                    written.append(out)
                 }
             }
+            if let staging { written += try staging.commit() }
+            return Result(count: n, resolution: g.size, written: written, notes: notes)
+        } catch {
+            staging?.discard()
+            throw error
         }
-        progress.finish()
-        let all = Tensor.cat(images, dim: 0)
-        var written: [URL] = []
-        if let outNPY {
-            try FileManager.default.createDirectory(at: outNPY.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try NPY.write(all.contiguous().hostTensor(as: .float32), to: outNPY)
-            written.append(outNPY)
-        }
-        if let out {
-            if out.pathExtension.lowercased() == "png" {
-                try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
-                let tiles = try ImageTensors.rasterImages(all)
-                let columns = Int(Double(tiles.count).squareRoot().rounded(.up))
-                try ImageFile.write(try ImageGrid.mosaic(tiles, columns: columns), to: out)
-                written.append(out)
-            } else {
-                try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-                let urls = names.map { out.appendingPathComponent($0 + ".png") }
-                try ImageTensors.write(all, to: urls)
-                written += urls
-            }
-        }
-        return Result(count: n, resolution: g.size, written: written, notes: notes)
     }
 
-    /// The codes to run (on the CPU), whether they are W, and a file stem per image.
-    func inputs(for g: Generator) throws -> (Tensor, Bool, [String]) {
+    /// The codes to run, made a batch at a time (on the CPU), whether they are W, and a file stem per image.
+    struct Codes {
+        let count: Int
+        let isW: Bool
+        let make: (Range<Int>) -> Tensor
+        let name: (Int) -> String
+    }
+
+    func inputs(for g: Generator) throws -> Codes {
         let d = g.styleDim, l = g.latentCount
         switch source {
         case .w(let url):
@@ -115,21 +144,29 @@ public struct GenerateJob {
             guard ok, s[0] > 0 else {
                 throw TensorIOError(url, "W codes have shape \(s); this generator expects N×\(l)×\(d) (W+) or N×\(d)")
             }
-            return (Tensor(host).to(.float32), true, (0..<s[0]).map { String(format: "img%04d", $0) })
+            try FiniteValues.check(host, label: "the W array", path: url.path, limit: FiniteValues.latentLimit)
+            let all = Tensor(host).to(.float32)
+            return Codes(count: s[0], isW: true, make: { all.narrow(dim: 0, start: $0.lowerBound, length: $0.count) },
+                         name: { String(format: "img%04d", $0) })
         case .z(let url):
             let host = try NPY.read(url)
             let s = host.shape
             guard s.count == 2, s[1] == d, s[0] > 0 else {
                 throw TensorIOError(url, "z vectors have shape \(s); this generator expects N×\(d)")
             }
-            return (Tensor(host).to(.float32), false, (0..<s[0]).map { String(format: "img%04d", $0) })
-        case .seeds(let range):
-            var values: [Float] = []
-            for seed in range {
-                var rs = NumpyRandomState(seed: UInt32(seed))
-                values += rs.randn(d).map { Float($0) }
-            }
-            return (Tensor(values, shape: [range.count, d]), false, range.map { String(format: "seed%04d", $0) })
+            try FiniteValues.check(host, label: "the z array", path: url.path, limit: FiniteValues.latentLimit)
+            let all = Tensor(host).to(.float32)
+            return Codes(count: s[0], isW: false, make: { all.narrow(dim: 0, start: $0.lowerBound, length: $0.count) },
+                         name: { String(format: "img%04d", $0) })
+        case .seeds(let seeds):
+            return Codes(count: seeds.count, isW: false, make: { range in
+                var values: [Float] = []
+                for i in range {
+                    var rs = NumpyRandomState(seed: UInt32(seeds.lowerBound + i))
+                    values += rs.randn(d).map { Float($0) }
+                }
+                return Tensor(values, shape: [range.count, d])
+            }, name: { String(format: "seed%04d", seeds.lowerBound + $0) })
         }
     }
 }

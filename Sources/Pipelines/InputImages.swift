@@ -26,8 +26,39 @@ public struct InputImages {
 
     public var count: Int { files.count }
 
-    /// File stems, used to name outputs.
-    public var stems: [String] { files.map { $0.deletingPathExtension().lastPathComponent } }
+    /// Output names: the file stems, with the extension kept where two inputs share a stem (a.png, a.jpg →
+    /// a_png, a_jpg), so one image's results never overwrite another's.
+    public var stems: [String] { InputImages.outputNames(files) }
+
+    /// The output names of `files` (see `stems`).
+    public static func outputNames(_ files: [URL]) -> [String] {
+        let stems = files.map { $0.deletingPathExtension().lastPathComponent }
+        var counts: [String: Int] = [:]
+        for s in stems { counts[s, default: 0] += 1 }
+        return zip(files, stems).map { url, stem in
+            counts[stem]! > 1 ? stem + "_" + url.pathExtension.lowercased() : stem
+        }
+    }
+
+    /// Checks every input before any work: each must exist and start like a PNG or JPEG of at most
+    /// `ImageLimits.maxPixels` pixels (read from its header, nothing decoded). Throws naming the first bad file.
+    public func checkHeaders() throws {
+        for url in files {
+            let head: Data
+            do {
+                let handle = try FileHandle(forReadingFrom: url)
+                defer { try? handle.close() }
+                head = try handle.read(upToCount: 64 << 10) ?? Data()
+            } catch {
+                throw ImageIOError(.fileSystem, path: url.path, "cannot read the file")
+            }
+            guard ImageFormat.detect(head) != nil else {
+                throw ImageIOError(head.isEmpty ? .emptyFile : .notAnImage, path: url.path,
+                                   head.isEmpty ? "empty file" : "not a PNG or JPEG image")
+            }
+            try ImageLimits.check(head, name: url.path)
+        }
+    }
 
     /// Reads file `i` as 1×3×size×size in [-1, 1]; `notes` receives what was done to it.
     public func load(_ i: Int, size: Int, device: Device = .cpu, notes: inout [String]) throws -> Tensor {
@@ -37,7 +68,7 @@ public struct InputImages {
         if h != w {
             let s = Swift.min(h, w)
             x = x.narrow(dim: 2, start: (h - s) / 2, length: s).narrow(dim: 3, start: (w - s) / 2, length: s)
-            notes.append("\(url.lastPathComponent): \(w)×\(h) is not square — center-cropped to \(s)×\(s); the models expect aligned, cropped faces (FFHQ-style alignment)")
+            notes.append("\(url.lastPathComponent): \(w)×\(h) is not square — center-cropped to \(s)×\(s); the models expect aligned, cropped faces (FFHQ-style alignment: `gradstyle align`, or --align)")
         }
         if x.size(2) != size {
             notes.append("\(url.lastPathComponent): resized \(x.size(2))² → \(size)²")

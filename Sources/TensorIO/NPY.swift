@@ -74,7 +74,9 @@ public enum NPY {
                 ? "truncated data: \(scalarType.rawValue) \(shape) needs \(byteCount) bytes, file has \(reader.remaining)"
                 : "\(reader.remaining - byteCount) unexpected bytes after the array data")
         }
-        return HostTensor(scalarType: scalarType, shape: shape, bytes: try reader.bytes(byteCount, ".npy data"))
+        let tensor = HostTensor(scalarType: scalarType, shape: shape, bytes: try reader.bytes(byteCount, ".npy data"))
+        try FiniteValues.check(tensor, label: "the array", path: path)
+        return tensor
     }
 
     private static func parseHeader(_ text: String,

@@ -137,7 +137,9 @@ public struct SafeTensorsFile: Sendable {
         guard let entry = entry(named: name) else { throw TensorIOError(path: path, "no tensor named '\(name)'") }
         let start = data.startIndex + dataStart + entry.dataRange.lowerBound
         let bytes = Data(data[start..<(start + entry.dataRange.count)])
-        return HostTensor(scalarType: entry.scalarType, shape: entry.shape, bytes: bytes)
+        let tensor = HostTensor(scalarType: entry.scalarType, shape: entry.shape, bytes: bytes)
+        try FiniteValues.check(tensor, label: "tensor '\(name)'", path: path)
+        return tensor
     }
 
     /// All tensors, in file order.
@@ -156,8 +158,12 @@ public enum SafeTensors {
         return (try file.stateDict(), file.metadata)
     }
 
-    /// Writes `tensors` and `metadata` to `url` atomically.
+    /// Writes `tensors` and `metadata` to `url` atomically. A tensor holding NaN, ±infinity or an absurd value is
+    /// refused before anything is written, so a diverged model never replaces a good file.
     public static func write(_ tensors: StateDict, metadata: [String: String] = [:], to url: URL) throws {
+        for (name, tensor) in tensors {
+            try FiniteValues.check(tensor, label: "not written: tensor '\(name)'", path: url.path)
+        }
         let layout = try Layout(tensors, metadata: metadata, path: url.path)
         try AtomicFile.write(to: url) { sink in
             try sink.write(layout.prefix)

@@ -181,6 +181,7 @@ public final class TorchCheckpoint: @unchecked Sendable {
             strides: ref.strides, swapBytes: swap,
             fail: { TensorIOError(path: self.path, "\(label) (storage '\(ref.storage.key)'): \($0)") },
             allocate: { try context.allocate($0, path: self.path) })
+        try FiniteValues.check(tensor, label: label, path: path)
         context.tensorCache[viewKey] = tensor
         return tensor
     }

@@ -24,6 +24,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "gradstyle with --size: the Aligner's attention, selective (default) or full.")
     var attention: String = "selective"
 
+    @Option(help: "gradstyle with --size: how the Aligner's output becomes the aligned residual (motion_gate, scalar_gate, attention).")
+    var alignerPath: String = "motion_gate"
+
+    @Option(help: "gradstyle with --size: attention window side at stages ≥ 32 (0 = attention over all positions).")
+    var window: Int = 7
+
     @Option(name: .customLong("model"), help: "gradstyle: a GradStyle bundle to time instead of random weights (default with no --size: the bundled model).")
     var model_: String?
 
@@ -154,8 +160,16 @@ struct BenchCommand: ParsableCommand {
             }
             var config = GradStyleConfig()
             config.attention = kind
+            guard let path = AlignerPath(rawValue: alignerPath) else {
+                throw ValidationError("invalid --aligner-path '\(alignerPath)': motion_gate, scalar_gate or attention")
+            }
+            config.alignerPath = path
+            guard window == 0 || (window > 0 && window % 2 == 1 && window <= 63) else {
+                throw ValidationError("invalid --window \(window): an odd size from 1 to 63, or 0 for global attention")
+            }
+            config.window = window == 0 ? nil : window
             model = try GradStyleBenchmark.official(size: size, config: config, device: device)
-            description = "random weights, official FFHQ shapes at \(size)² (e4e IR-SE50 256² input; GradStyle defaults, \(kind.rawValue) attention)"
+            description = "random weights, official FFHQ shapes at \(size)² (e4e IR-SE50 256² input; GradStyle \(config.summary))"
         }
         let peak = runEngine(device).convGFLOPS
         var bench = GradStyleBenchmark(model: model, description: description, device: device, batches: batchList, repeats: repeats)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ImageIO
 import Pipelines
+import Torch
 
 /// `gradstyle data …`: datasets the project trains on.
 struct DataCommand: ParsableCommand {
@@ -39,7 +40,7 @@ struct DataSynthCommand: ParsableCommand {
     @Option(help: "Index of the first face.")
     var start: Int = 0
 
-    @Option(help: "Images rendered at once (default: all cores).")
+    @Option(parsing: .unconditional, help: "Images rendered at once (default: all cores).")
     var threads: Int?
 
     @Flag(help: "Also write details.json with every sampled detail.")
@@ -50,6 +51,26 @@ struct DataSynthCommand: ParsableCommand {
 
     @Flag(help: "Print only results and errors.")
     var quiet = false
+
+    @Option(help: "Accepted for symmetry with the other verbs; rendering runs on the CPU.")
+    var device: String = "auto"
+
+    func validate() throws {
+        try OptionCheck.count(count, "--count", max: 100_000_000)
+        try OptionCheck.count(start, "--start", min: 0, max: Int(Int32.max))
+        try OptionCheck.int(threads, "--threads", 1...OptionCheck.maxThreads)
+        _ = try Device.parse(device)
+        if let grid {
+            // Checked before the dataset is written, not after.
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: grid, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw ValidationError("--grid \(grid) is a folder; give a .png or .jpg file name")
+            }
+            do { _ = try ImageFile.outputFormat(for: URL(fileURLWithPath: grid)) } catch {
+                throw ValidationError("--grid \(grid): \(error)")
+            }
+        }
+    }
 
     func run() throws {
         let directory = URL(fileURLWithPath: out)

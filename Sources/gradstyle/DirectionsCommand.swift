@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Models
 import Pipelines
+import Torch
 
 struct DirectionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,7 +48,11 @@ struct FitDirectionCommand: ParsableCommand {
         guard DirectionFitting.Method(rawValue: method) != nil else {
             throw ValidationError("invalid --method '\(method)': expected logistic or svm")
         }
-        guard ratio > 0, ratio <= 0.5 else { throw ValidationError("--ratio must be in (0, 0.5]") }
+        guard ratio > 0, ratio <= 0.5 else { throw ValidationError("--ratio must be in (0, 0.5], got \(ratio)") }
+        try OptionCheck.double(threshold, "--threshold", -1e12...1e12)
+        if let name, !DirectionFitting.isValidName(name) {
+            throw ValidationError("invalid --name '\(name)': expected a plain file name (no '/', not starting with '.')")
+        }
     }
 
     func run() throws {
@@ -71,11 +76,21 @@ struct ListDirectionsCommand: ParsableCommand {
     @Argument(help: "A folder of direction files (InterFaceGAN .pt/.npy, GANSpace *_pca.pt + ganspace.json).")
     var folder: String
 
-    @Option(help: "The generator's style dimension.")
-    var styleDim: Int = 512
+    @Option(help: "The generator's style dimension (default: read from the direction files).")
+    var styleDim: Int?
+
+    @Option(help: "Accepted for symmetry with the other verbs; listing runs on the CPU.")
+    var device: String = "auto"
+
+    func validate() throws {
+        try OptionCheck.count(styleDim, "--style-dim", max: 65536)
+        _ = try Device.parse(device)
+    }
 
     func run() throws {
-        let library = try DirectionLibrary(folder: URL(fileURLWithPath: folder), styleDim: styleDim)
+        let url = URL(fileURLWithPath: folder)
+        let dim = try styleDim ?? DirectionLibrary.inferStyleDim(folder: url)
+        let library = try DirectionLibrary(folder: url, styleDim: dim)
         for name in library.names {
             let e = try library.edit(named: name)
             print("\(name): \(e.scaleNote)")

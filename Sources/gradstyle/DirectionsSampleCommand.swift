@@ -34,8 +34,9 @@ struct DirectionsSampleCommand: ParsableCommand {
     var batch: Int = 16
 
     func validate() throws {
-        guard count >= 1 else { throw ValidationError("--count must be at least 1, got \(count)") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        try OptionCheck.count(count, "--count", max: 100_000_000)
+        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.double(truncation, "--truncation", -100...100)
     }
 
     func run() throws {

@@ -13,6 +13,10 @@ struct EditCommand: ParsableCommand {
         STEM_sweep_<edit>.png (a labelled strip) for each --sweep, and with --sheet STEM_sheet.png \
         (source | inversion | edits) plus index.html. Edits come from --directions (InterFaceGAN .pt/.npy as \
         e4e/HFGI ship them, GANSpace *_pca.pt + ganspace.json) or inline as ganspace:PC:START:END:STRENGTH.
+        With --align the inputs are ordinary photos: each one's largest face is found (dlib) and FFHQ-aligned to \
+        1024² (as `gradstyle align`), edited, and the inversion and edits are pasted back into the photo with a \
+        feathered mask, at the photo's size and unchanged outside the face (strips and sheets show the aligned \
+        crops). A photo with no face is reported on one line, the others go on, and the exit status is non-zero.
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -43,12 +47,15 @@ struct EditCommand: ParsableCommand {
 
     @Option var batch: Int = 4
 
+    @Flag(help: "Inputs are photos: detect and align each face first, paste the results back into the photo.")
+    var align = false
+
     func validate() throws {
         if let method, InversionMethod(rawValue: method) == nil {
             throw ValidationError("invalid --method '\(method)': expected gradstyle, e4e, single-stage or hfgi")
         }
         guard !edit.isEmpty || !sweep.isEmpty else { throw ValidationError("give at least one --edit or --sweep") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        try OptionCheck.count(batch, "--batch", max: 4096)
     }
 
     func run() throws {
@@ -69,8 +76,10 @@ struct EditCommand: ParsableCommand {
         job.sheet = sheet
         job.batch = batch
         job.quiet = global.quiet
-        let result = try job.run()
+        let result = align ? try job.runAligned() : try job.run()
         for note in result.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        for line in result.failures { FileHandle.standardError.write(Data("error: \(line)\n".utf8)) }
         print("edited \(result.images) image(s) with \(requests.count) edit(s); wrote \(result.written.count) file(s) to \(out)")
+        if !result.failures.isEmpty { throw ExitCode.failure }
     }
 }

@@ -34,7 +34,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Raw float32 N×3×H×W generator output (not clamped).")
     var outNpy: String?
 
-    @Option(help: "Images per forward pass.")
+    @Option(parsing: .unconditional, help: "Images per forward pass.")
     var batch: Int = 8
 
     func validate() throws {
@@ -43,7 +43,9 @@ struct GenerateCommand: ParsableCommand {
         guard NoiseMode(rawValue: noiseMode) != nil else {
             throw ValidationError("invalid --noise-mode '\(noiseMode)': expected const, random or none")
         }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.double(truncation, "--truncation", -100...100)
+        if let seeds { _ = try GenerateJob.parseSeeds(seeds) }
         guard out != nil || outNpy != nil else { throw ValidationError("give --out and/or --out-npy") }
     }
 

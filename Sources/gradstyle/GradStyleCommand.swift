@@ -6,7 +6,7 @@ struct GradStyleCommand: ParsableCommand {
         commandName: "gradstyle",
         abstract: "GAN inversion and real-image attribute editing with GradStyle on StyleGAN2.",
         subcommands: [
-            GenerateCommand.self, InvertCommand.self, EditCommand.self, TrainCommand.self, EvalCommand.self,
+            GenerateCommand.self, AlignCommand.self, InvertCommand.self, EditCommand.self, TrainCommand.self, EvalCommand.self,
             InspectCommand.self, DemoCommand.self, BenchCommand.self, DirectionsCommand.self, DataCommand.self,
         ]
     )

@@ -40,12 +40,18 @@ struct InvertCommand: ParsableCommand {
     @Option(help: "psp or e4e, for .pt files without opts.encoder_type.")
     var encoderType: String?
 
+    @Flag(help: "Inputs are photos: detect and align each face first, paste the result back into the photo.")
+    var align = false
+
     func validate() throws {
         if let method, InversionJob.Method(rawValue: method) == nil {
             throw ValidationError("invalid --method '\(method)': expected e4e, gradstyle, single-stage or hfgi")
         }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        if let outputSize, outputSize < 1 { throw ValidationError("--output-size must be positive") }
+        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.count(outputSize, "--output-size", max: 8192)
+        if align, outputSize != nil {
+            throw ValidationError("--output-size does not apply with --align: outputs have each photo's own size")
+        }
         if let encoderType, EncoderType(rawValue: encoderType) == nil {
             throw ValidationError("invalid --encoder-type '\(encoderType)': expected psp or e4e")
         }
@@ -63,8 +69,15 @@ struct InvertCommand: ParsableCommand {
         job.encoderType = encoderType.flatMap { EncoderType(rawValue: $0) }
         job.device = device
         job.quiet = global.quiet
+        job.align = align
         let result = try job.run()
         for note in result.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-        print("inverted \(result.count) image(s); reconstructions at \(result.resolution)²; wrote \(result.written.count) file(s) to \(out)")
+        for line in result.failures { FileHandle.standardError.write(Data("error: \(line)\n".utf8)) }
+        if align {
+            print("inverted \(result.count) face(s), pasted back into their photos; wrote \(result.written.count) file(s) to \(out)")
+        } else {
+            print("inverted \(result.count) image(s); reconstructions at \(result.resolution)²; wrote \(result.written.count) file(s) to \(out)")
+        }
+        if !result.failures.isEmpty { throw ExitCode.failure }
     }
 }

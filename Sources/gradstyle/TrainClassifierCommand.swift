@@ -25,7 +25,7 @@ struct TrainClassifierCommand: ParsableCommand {
     @Option(help: "Comma-separated label columns to predict.")
     var attributes: String = AttributeClassifierConfig.defaultAttributes.joined(separator: ",")
 
-    @Option(help: "Train until this many steps.")
+    @Option(parsing: .unconditional, help: "Train until this many steps.")
     var steps: Int = 3000
 
     @Option var batch: Int = 32
@@ -67,7 +67,12 @@ struct TrainClassifierCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        try OptionCheck.count(steps, "--steps")
+        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.count(size, "--size", max: 4096)
+        try OptionCheck.positive(learningRate, "--lr", max: 10)
+        try OptionCheck.double(validationFraction, "--validation-fraction", 0...0.9)
+        try OptionCheck.count(checkpointEvery, "--checkpoint-every")
         _ = try options()
     }
 
@@ -77,6 +82,9 @@ struct TrainClassifierCommand: ParsableCommand {
         let dataset = try LabelledImageSet(root: URL(fileURLWithPath: data), attributes: options.attributes,
                                            size: options.size, quiet: global.quiet)
         let outURL = URL(fileURLWithPath: out)
+        // Held for the whole run (resume included): a second run into this folder fails at once.
+        let lock = try OutputLock(outURL)
+        defer { withExtendedLifetime(lock) {} }
         let trainer = try ClassifierTrainer(data: dataset, options: options, device: device)
         trainer.quiet = global.quiet
         let hasCheckpoint = FileManager.default.fileExists(atPath: outURL.appendingPathComponent(ClassifierTrainer.checkpointName).path)
@@ -85,6 +93,7 @@ struct TrainClassifierCommand: ParsableCommand {
         }
         if resume, try trainer.resumeIfPossible(outURL) {
             print("resumed at step \(trainer.step)")
+            for note in trainer.resumeNotes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         }
         print("training a \(options.size)² attribute classifier (\(trainer.classifier.parameterCount.grouped) parameters) for \(options.attributes.joined(separator: ", ")) on \(trainer.trainIndices.count) images (\(trainer.heldOutIndices.count) held out) until step \(steps)")
         try trainer.train(untilStep: steps, outDirectory: outURL)

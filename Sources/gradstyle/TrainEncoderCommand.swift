@@ -30,7 +30,7 @@ struct TrainEncoderCommand: ParsableCommand {
     @Option(help: "Output folder.")
     var out: String = "encoder-run"
 
-    @Option(help: "Train until this step.")
+    @Option(parsing: .unconditional, help: "Train until this step.")
     var steps: Int = 200_000
 
     @Option var batch: Int = 8
@@ -69,7 +69,25 @@ struct TrainEncoderCommand: ParsableCommand {
 
     func validate() throws {
         guard EncoderType(rawValue: type) != nil else { throw ValidationError("invalid --type '\(type)': expected e4e or psp") }
-        guard steps >= 1, batch >= 1 else { throw ValidationError("--steps and --batch must be at least 1") }
+        try OptionCheck.count(steps, "--steps")
+        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.positive(learningRate, "--lr", max: 10)
+        try OptionCheck.count(checkpointEvery, "--checkpoint-every")
+        try OptionCheck.count(sampleEvery, "--sample-every")
+        try OptionCheck.count(inputSize, "--input-size", max: 4096)
+        try OptionCheck.positive(width, "--width", max: 64)
+        try OptionCheck.count(seReduction, "--se-reduction", max: 4096)
+        for (value, flag) in [(l2Lambda, "--l2-lambda"), (lpipsLambda, "--lpips-lambda"), (idLambda, "--id-lambda"),
+                              (wNormLambda, "--w-norm-lambda"), (deltaNormLambda, "--delta-norm-lambda"),
+                              (wDiscriminatorLambda, "--w-discriminator-lambda"), (r1, "--r1")] {
+            try OptionCheck.double(value, flag, 0...1e6)
+        }
+        try OptionCheck.positive(deltaNorm, "--delta-norm", max: 100)
+        try OptionCheck.positive(wDiscriminatorLr, "--w-discriminator-lr", max: 10)
+        try OptionCheck.count(progressiveStart, "--progressive-start", min: 0)
+        try OptionCheck.count(progressiveStepEvery, "--progressive-step-every")
+        try OptionCheck.count(dRegEvery, "--d-reg-every")
+        try OptionCheck.count(wPoolSize, "--w-pool-size", min: 0, max: 1_000_000)
         if idLambda > 0, arcface == nil { throw ValidationError("--id-lambda needs --arcface FILE (model_ir_se50.pth)") }
     }
 
@@ -90,6 +108,9 @@ struct TrainEncoderCommand: ParsableCommand {
     func run() throws {
         let device = try global.apply()
         let outURL = URL(fileURLWithPath: out)
+        // Held for the whole run (resume included): a second run into this folder fails at once.
+        let lock = try OutputLock(outURL)
+        defer { withExtendedLifetime(lock) {} }
         let checkpointURL = outURL.appendingPathComponent(EncoderTrainer.checkpointName)
         let hasCheckpoint = FileManager.default.fileExists(atPath: checkpointURL.path)
         if hasCheckpoint && !resume {

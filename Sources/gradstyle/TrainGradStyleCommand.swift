@@ -47,6 +47,8 @@ struct TrainGradStyleCommand: ParsableCommand {
     @Option(help: "Proportions of samples with no warp, a small warp and a full-strength warp, NONE:SMALL:LARGE.")
     var misalignMix: String = "0.25:0.25:0.5"
     @Option(help: "Strength of the small warps of --misalign-mix.") var misalignSmall: Double = 0.05
+    @Flag(help: "Let the Editing Stream's losses train the Gradual Residual Modules too (default: they train the Aligners; the residual modules learn from the reconstruction alone).")
+    var editTrainsResiduals = false
 
     @Option(help: "Injection stages, coarse to fine, e.g. 16,32,64.") var stages: String = "16,32,64"
     @Option(help: "after_conv0 or after_conv1.") var injectPoint: String = "after_conv0"
@@ -84,6 +86,7 @@ struct TrainGradStyleCommand: ParsableCommand {
             guard let v = Int(s) else { throw ValidationError("invalid --stages entry '\(s)'") }
             return v
         }
+        guard !list.isEmpty else { throw ValidationError("invalid --stages '\(stages)': expected resolutions, e.g. 16,32,64") }
         c.stages = list
         c.injectPoint = injectPoint
         c.residualChannels = residualChannels
@@ -138,6 +141,7 @@ struct TrainGradStyleCommand: ParsableCommand {
             throw ValidationError("invalid --misalign-mix '\(misalignMix)': three proportions NONE:SMALL:LARGE, e.g. 0.25:0.25:0.5")
         }
         options.misalignMix = MisalignMixture(none: none, small: small, large: large, smallStrength: misalignSmall)
+        options.editTrainsResiduals = editTrainsResiduals
         do { try options.misalignMix!.validate() } catch { throw ValidationError("invalid --misalign-mix / --misalign-small: \(error)") }
         options.checkpointEvery = checkpointEvery
         options.sampleEvery = sampleEvery
@@ -177,6 +181,8 @@ struct TrainGradStyleCommand: ParsableCommand {
         let trainer = try GradStyleTrainer(model: model, data: dataset, options: options, losses: losses)
         trainer.quiet = global.quiet
         let outURL = URL(fileURLWithPath: out)
+        let lock = try OutputLock(outURL)  // held for the whole run, resume included
+        defer { withExtendedLifetime(lock) {} }
         let hasCheckpoint = FileManager.default.fileExists(atPath: outURL.appendingPathComponent(GradStyleTrainer.checkpointName).path)
         if hasCheckpoint && !resume {
             throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it, or choose another --out")

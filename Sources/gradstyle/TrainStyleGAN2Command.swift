@@ -20,10 +20,10 @@ struct TrainStyleGAN2Command: ParsableCommand {
     @Option(help: "Output folder: checkpoint.safetensors, generator.safetensors (EMA), samples/.")
     var out: String
 
-    @Option(help: "Train until this many steps (one step = one batch for D and G).")
+    @Option(parsing: .unconditional, help: "Train until this many steps (one step = one batch for D and G).")
     var steps: Int?
 
-    @Option(help: "Or until this many thousand real images have been shown.")
+    @Option(parsing: .unconditional, help: "Or until this many thousand real images have been shown.")
     var kimg: Double?
 
     @Option(help: "Channel widths per resolution, e.g. 4:256,8:256,16:128,32:64,64:32 (default: rosinality's table × --channel-multiplier).")
@@ -51,6 +51,20 @@ struct TrainStyleGAN2Command: ParsableCommand {
 
     func validate() throws {
         guard steps != nil || kimg != nil else { throw ValidationError("give --steps or --kimg") }
+        try OptionCheck.count(steps, "--steps")
+        try OptionCheck.positive(kimg, "--kimg", max: 1_000_000)
+        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.count(channelMultiplier, "--channel-multiplier", max: 64)
+        try OptionCheck.count(styleDim, "--style-dim", max: 4096)
+        try OptionCheck.count(mappingLayers, "--mapping-layers", max: 64)
+        try OptionCheck.positive(learningRate, "--lr", max: 10)
+        try OptionCheck.double(r1, "--r1", 0...1e6)
+        try OptionCheck.double(pathRegularize, "--path-regularize", 0...1e6)
+        try OptionCheck.double(mixing, "--mixing", 0...1)
+        try OptionCheck.double(emaKimg, "--ema-kimg", 0...1e6)
+        try OptionCheck.count(sampleEvery, "--sample-every")
+        try OptionCheck.count(checkpointEvery, "--checkpoint-every")
+        guard resolution <= 4096 else { throw ValidationError("--resolution must be at most 4096, got \(resolution)") }
         guard resolution >= 4, resolution & (resolution - 1) == 0 else {
             throw ValidationError("--resolution must be a power of two ≥ 4, got \(resolution)")
         }
@@ -89,6 +103,9 @@ struct TrainStyleGAN2Command: ParsableCommand {
         dataOptions.device = device
         let dataset = try ImageFolderDataset(root: URL(fileURLWithPath: data), options: dataOptions)
         let outURL = URL(fileURLWithPath: out)
+        // Held for the whole run (resume included): a second run into this folder fails at once.
+        let lock = try OutputLock(outURL)
+        defer { withExtendedLifetime(lock) {} }
         let trainer = try StyleGAN2Trainer(generator: config, data: dataset, options: options, device: device)
         trainer.quiet = global.quiet
         let hasCheckpoint = FileManager.default.fileExists(atPath: outURL.appendingPathComponent("checkpoint.safetensors").path)
@@ -97,8 +114,13 @@ struct TrainStyleGAN2Command: ParsableCommand {
         }
         if resume, try trainer.resumeIfPossible(outURL) {
             print("resumed at step \(trainer.step)")
+            for note in trainer.resumeNotes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         }
         let target = steps ?? Int((kimg! * 1000 / Double(batch)).rounded(.up))
+        guard target > trainer.step else {
+            print("\(out) is already at step \(trainer.step) (target \(target)): nothing to train")
+            return
+        }
         print("training \(resolution)² StyleGAN2 (\(trainer.generator.parameterCount.grouped) generator parameters) on \(dataset.count) images until step \(target)")
         try trainer.train(untilStep: target, outDirectory: outURL)
         print("done: \(out)/generator.safetensors (EMA generator), \(out)/checkpoint.safetensors (resume)")

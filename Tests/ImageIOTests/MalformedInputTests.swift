@@ -135,3 +135,40 @@ final class MalformedInputTests: XCTestCase {
         assertImageIOError(.invalidArgument) { try ImageFile.read(url) }
     }
 }
+
+/// The pixel limit is checked from the header, before any pixel is decoded (decompression bombs).
+final class PixelLimitTests: XCTestCase {
+    func pngHeader(width: UInt32, height: UInt32) -> Data {
+        var bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR".utf8)
+        for v in [width, height] { bytes += [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        return Data(bytes + [8, 2, 0, 0, 0, 0, 0, 0, 0])
+    }
+
+    /// SOI, an APP0 segment, then SOF0 stating height and width.
+    func jpegHeader(width: UInt16, height: UInt16) -> Data {
+        let app0: [UInt8] = [0xFF, 0xE0, 0, 6] + Array("JFIF".utf8)
+        let sof: [UInt8] = [0xFF, 0xC0, 0, 11, 8, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF), 1, 1, 0x11, 0]
+        return Data([0xFF, 0xD8] + app0 + sof)
+    }
+
+    func testDeclaredSizesAreReadFromPNGAndJPEGHeaders() {
+        XCTAssertEqual(ImageLimits.declaredSize(pngHeader(width: 20000, height: 300)).map { [$0.width, $0.height] }, [20000, 300])
+        XCTAssertEqual(ImageLimits.declaredSize(jpegHeader(width: 640, height: 480)).map { [$0.width, $0.height] }, [640, 480])
+    }
+
+    func testImagesOverTheLimitAreRefusedBeforeDecoding() {
+        for data in [pngHeader(width: 20000, height: 20000), jpegHeader(width: 60000, height: 60000)] {
+            XCTAssertThrowsError(try ImageCodec.decode(data, name: "bomb")) { error in
+                XCTAssertEqual((error as? ImageIOError)?.kind, .tooLarge, "\(error)")
+                XCTAssertTrue("\(error)".contains("over the limit of \(ImageLimits.defaultMaxPixels)"), "\(error)")
+            }
+        }
+        // Under a raised limit the same header gets as far as the decoder (which finds the data missing).
+        let saved = ImageLimits.maxPixels
+        defer { ImageLimits.maxPixels = saved }
+        ImageLimits.maxPixels = 20000 * 20000
+        XCTAssertThrowsError(try ImageCodec.decode(pngHeader(width: 20000, height: 20000), name: "bomb")) { error in
+            XCTAssertNotEqual((error as? ImageIOError)?.kind, .tooLarge, "\(error)")
+        }
+    }
+}

@@ -20,14 +20,17 @@ final class GradStyleTrainingTests: XCTestCase {
         try makeTinyGradStyle(seed: seed, config: edit)
     }
 
-    func data(_ n: Int = 8) -> TensorBatchSource {
+    func data(_ n: Int = 8) -> TensorBatchSource { Self.data(n) }
+    func options() -> GradStyleTrainingOptions { Self.options() }
+
+    static func data(_ n: Int = 8) -> TensorBatchSource {
         Torch.manualSeed(11)
         // smooth blobs plus fine noise: something for both the code and the residuals to explain
         let coarse = Functional.interpolate(Tensor.randn([n, 3, 4, 4]), size: (64, 64), mode: .bilinear)
         return TensorBatchSource(images: (coarse * 0.5 + Tensor.randn([n, 3, 64, 64]) * 0.1).clamp(min: -1, max: 1))
     }
 
-    func options() -> GradStyleTrainingOptions {
+    static func options() -> GradStyleTrainingOptions {
         var o = GradStyleTrainingOptions()
         o.batch = 4
         o.learningRate = 1e-3
@@ -40,7 +43,11 @@ final class GradStyleTrainingTests: XCTestCase {
     /// The aligner loss itself can grow while the residuals grow; its size-relative form must fall.
     func testTrainingLowersEveryLoss() throws {
         let (model, _) = try makeModel()
-        let trainer = try GradStyleTrainer(model: model, data: data(4), options: options(), losses: ImageLosses())
+        // Every sample warped at full strength: with the default mixture a batch's alignment error depends on how
+        // many unwarped samples it drew, which would hide the trend in a 40-step curve.
+        var o = options()
+        o.misalignMix = MisalignMixture(none: 0, small: 0, large: 1, smallStrength: 0.05)
+        let trainer = try GradStyleTrainer(model: model, data: data(4), options: o, losses: ImageLosses())
         trainer.quiet = true
         var logs: [[String: Double]] = []
         for _ in 0..<40 { logs.append(try trainer.trainStep()) }
@@ -136,5 +143,57 @@ final class GradStyleTrainingTests: XCTestCase {
         bad.quiet = true
         XCTAssertThrowsError(try bad.run()) { XCTAssertTrue("\($0)".contains("unknown edit 'nope'"), "\($0)") }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("bad").path))
+    }
+}
+
+/// The options that teach the Editing Stream "nothing moved" and keep the residual modules on reconstruction.
+final class EditingStreamTrainingTests: XCTestCase {
+    /// Adam moves each parameter by its own gradient only, so after one step the residual modules of a run whose
+    /// editing losses do not reach them equal those of a run with the reconstruction loss alone.
+    func testEditingLossesDoNotTrainTheResidualModulesByDefault() throws {
+        func grmAfterOneStep(_ edit: (inout GradStyleTrainingOptions) -> Void) throws -> [Float] {
+            let (model, _) = try makeTinyGradStyle(seed: 7)
+            let t = GradStyleTrainingTests.self
+            var o = t.options()
+            edit(&o)
+            Torch.manualSeed(3)
+            let trainer = try GradStyleTrainer(model: model, data: t.data(4), options: o, losses: ImageLosses())
+            trainer.quiet = true
+            _ = try trainer.trainStep()
+            return model.network.grms.parameters().flatMap { $0.floats() }
+        }
+        let reconstructionOnly = try grmAfterOneStep { $0.misalign = .none }
+        let aligned = try grmAfterOneStep { $0.editTrainsResiduals = false }
+        let shared = try grmAfterOneStep { $0.editTrainsResiduals = true }
+        XCTAssertEqual(GradStyleTrainingOptions().editTrainsResiduals, false)
+        XCTAssertEqual(aligned.count, reconstructionOnly.count)
+        XCTAssertLessThan(zip(aligned, reconstructionOnly).map { abs($0 - $1) }.max()!, 1e-6)
+        XCTAssertGreaterThan(zip(shared, reconstructionOnly).map { abs($0 - $1) }.max()!, 1e-6)
+    }
+
+    func testMisalignmentMixtureDrawsTheRequestedShares() throws {
+        var o = GradStyleTrainingOptions()
+        o.misalignStrength = 0.15
+        Torch.manualSeed(1)
+        let s = o.misalignStrengths(count: 4000)
+        let none = Double(s.filter { $0 == 0 }.count) / 4000, small = Double(s.filter { $0 == 0.05 }.count) / 4000
+        XCTAssertEqual(none, 0.25, accuracy: 0.03)
+        XCTAssertEqual(small, 0.25, accuracy: 0.03)
+        XCTAssertEqual(1 - none - small, 0.5, accuracy: 0.03)
+        o.misalignMix = MisalignMixture(none: 0, small: 0, large: 1, smallStrength: 0.05)
+        XCTAssertEqual(Set(o.misalignStrengths(count: 50)), [0.15])
+        o.misalignMix = MisalignMixture(none: -1, small: 0, large: 1, smallStrength: 0.05)
+        XCTAssertThrowsError(try o.validate())
+        o.misalignMix = MisalignMixture(none: .nan, small: 0, large: 1, smallStrength: 0.05)
+        XCTAssertThrowsError(try o.validate())
+    }
+
+    func testAZeroStrengthWarpIsTheIdentity() {
+        let x = Tensor.randn([3, 3, 16, 16])
+        Torch.manualSeed(2)
+        let warp = RandomWarp.random(strengths: [0, 0.15, 0])
+        let y = warp.apply(x)
+        for i in [0, 2] { XCTAssertLessThan(Float((y[i] - x[i]).abs().max().item()), 1e-5) }
+        XCTAssertGreaterThan(Float((y[1] - x[1]).abs().max().item()), 1e-2)
     }
 }

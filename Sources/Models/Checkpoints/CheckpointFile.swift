@@ -21,14 +21,15 @@ public struct CheckpointFile {
             kind = .npy
             safetensors = nil
             torch = nil
+        } else if head.count >= 9, head[8] == UInt8(ascii: "{") {
+            // Before the pickle test: a safetensors header length whose low byte is 0x80 starts like a pickle.
+            kind = .safetensors
+            safetensors = try SafeTensorsFile(contentsOf: url)
+            torch = nil
         } else if head.starts(with: Array("PK".utf8)) || head.first == 0x80 {
             kind = .torch
             torch = try TorchCheckpoint(contentsOf: url)
             safetensors = nil
-        } else if head.count >= 9, head[8] == UInt8(ascii: "{") {
-            kind = .safetensors
-            safetensors = try SafeTensorsFile(contentsOf: url)
-            torch = nil
         } else {
             throw TensorIOError(url, "not a checkpoint: expected .safetensors, a PyTorch .pt, or .npy")
         }

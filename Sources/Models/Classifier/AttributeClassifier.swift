@@ -117,7 +117,7 @@ public final class AttributeClassifier: Module {
         var dict = StateDict()
         for (name, t) in stateDict() { dict[name] = t.to(device: .cpu).contiguous().hostTensor() }
         var metadata = extraMetadata
-        metadata[Self.configKey] = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        metadata[Self.configKey] = try StableJSON.string(config)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try SafeTensors.write(dict, metadata: metadata, to: url)
     }

@@ -31,6 +31,7 @@ public struct DirectionLibrary {
                 try loadPCA(url)
             } else if ext == "pt" || ext == "npy" {
                 let host = ext == "npy" ? try NPY.read(url) : try DirectionLibrary.singleTensor(url)
+                try FiniteValues.check(host, label: "direction '\(stem)'", path: url.path, limit: FiniteValues.latentLimit)
                 try add(name: stem, vector: Tensor(host).to(.float32), source: url)
             }
         }
@@ -52,6 +53,27 @@ public struct DirectionLibrary {
                 edits[stem] = edit
             }
         }
+    }
+
+    /// The style dimension the directions in `folder` are made for: the last dimension of the first InterFaceGAN
+    /// direction (by name), or the length of a GANSpace file's mean.
+    public static func inferStyleDim(folder: URL) throws -> Int {
+        guard let entries = try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil) else {
+            throw TensorIOError(folder, "cannot read the directions folder")
+        }
+        for url in entries.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
+            let ext = url.pathExtension.lowercased()
+            let stem = url.deletingPathExtension().lastPathComponent
+            if stem.hasSuffix("_pca"), ext == "pt" {
+                if let mean = try TorchCheckpoint(contentsOf: url).stateDict()["mean"], mean.elementCount > 0 {
+                    return mean.elementCount
+                }
+            } else if ext == "pt" || ext == "npy" {
+                let host = ext == "npy" ? try NPY.read(url) : try singleTensor(url)
+                if let last = host.shape.last, last > 0 { return last }
+            }
+        }
+        throw TensorIOError(folder, "no direction file to read the style dimension from")
     }
 
     /// A `.pt` holding one tensor (directly or as the only entry of a dict).
@@ -78,6 +100,9 @@ public struct DirectionLibrary {
         let t = try file.stateDict()
         guard let comp = t["comp"], let mean = t["mean"], let std = t["std"] else {
             throw TensorIOError(url, "GANSpace file needs 'comp', 'mean' and 'std' (found \(t.names.joined(separator: ", ")))")
+        }
+        for (label, host) in [("comp", comp), ("mean", mean), ("std", std)] {
+            try FiniteValues.check(host, label: "GANSpace '\(label)'", path: url.path, limit: FiniteValues.latentLimit)
         }
         let c = Tensor(comp).to(.float32), m = Tensor(mean).to(.float32), s = Tensor(std).to(.float32)
         guard c.count % styleDim == 0, m.count == styleDim, s.count == c.count / styleDim else {

@@ -137,11 +137,9 @@ public final class InversionModel: Module {
     public func fileContents() throws -> (tensors: StateDict, metadata: [String: String]) {
         var dict = StateDict()
         for (name, t) in stateDict() { dict[name] = t.to(device: .cpu).contiguous().hostTensor() }
-        let encoderJSON = try JSONEncoder().encode(encoder.config)
-        let generatorJSON = try JSONEncoder().encode(generator.config)
         return (dict, [InversionModel.formatKey: InversionModel.formatValue,
-                       EncoderCheckpoint.configKey: String(decoding: encoderJSON, as: UTF8.self),
-                       GeneratorCheckpoint.configKey: String(decoding: generatorJSON, as: UTF8.self)])
+                       EncoderCheckpoint.configKey: try StableJSON.string(encoder.config),
+                       GeneratorCheckpoint.configKey: try StableJSON.string(generator.config)])
     }
 
     /// Writes our `.safetensors` inversion model atomically.

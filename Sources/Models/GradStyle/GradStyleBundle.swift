@@ -24,7 +24,7 @@ public enum GradStyleBundle {
         var (tensors, metadata) = try inversion.fileContents()
         for (prefix, network) in networks {
             for (name, t) in network.stateDict() { tensors["\(prefix).\(name)"] = t.to(device: .cpu).contiguous().hostTensor() }
-            metadata[configKey(prefix)] = String(decoding: try JSONEncoder().encode(network.config), as: UTF8.self)
+            metadata[configKey(prefix)] = try StableJSON.string(network.config)
         }
         metadata.merge(extraMetadata) { current, _ in current }
         try SafeTensors.write(tensors, metadata: metadata, to: url)

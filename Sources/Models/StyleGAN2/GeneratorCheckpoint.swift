@@ -115,7 +115,7 @@ public enum GeneratorCheckpoint {
         for (name, t) in generator.stateDict() { dict[name] = t.to(device: .cpu).contiguous().hostTensor() }
         if let avg = generator.latentAverage { dict["latent_avg"] = avg.to(device: .cpu).contiguous().hostTensor() }
         var metadata = extraMetadata
-        metadata[configKey] = String(decoding: try JSONEncoder().encode(generator.config), as: UTF8.self)
+        metadata[configKey] = try StableJSON.string(generator.config)
         try SafeTensors.write(dict, metadata: metadata, to: url)
     }
 }

@@ -46,6 +46,7 @@ public struct DirectionFitting {
     /// Codes as N×D (W+ codes are averaged over layers, as InterFaceGAN works in W).
     static func readLatents(_ url: URL) throws -> Tensor {
         let host = try NPY.read(url)
+        try FiniteValues.check(host, label: "the latent array", path: url.path, limit: FiniteValues.latentLimit)
         let t = Tensor(host).to(.float64)
         switch host.shape.count {
         case 2: return t
@@ -126,9 +127,19 @@ public struct DirectionFitting {
         }
         var normal = weight.detach() / weight.detach().norm().item()
         for c in conditions {
-            let other = Tensor(try NPY.read(c)).to(.float64).reshape([-1])
+            let host = try NPY.read(c)
+            try FiniteValues.check(host, label: "the condition normal", path: c.path, limit: FiniteValues.latentLimit)
+            let other = Tensor(host).to(.float64).reshape([-1])
             guard other.count == d else { throw TensorIOError(c, "condition normal has \(other.count) values; expected \(d)") }
+            // An all-zero normal has no direction to keep fixed (and would divide by zero).
+            guard other.norm().item() > 1e-12 else { throw TensorIOError(c, "condition normal is all zeros") }
             normal = DirectionFitting.projectOut(normal, other)
+        }
+        // Degenerate data (a condition parallel to the boundary, constant codes) leaves no direction: refuse it
+        // rather than write NaN.
+        if FiniteValues.firstProblem(in: normal.to(.float32).contiguous().hostTensor()) != nil {
+            throw ModelError("attribute '\(attribute)': the fitted direction is not finite (the conditions remove "
+                             + "every direction the codes vary in, or the codes do not vary)")
         }
         let projections = (x.matmul(normal))
         return Result(normal: normal.to(.float32), trainAccuracy: accuracy(train), validationAccuracy: accuracy(val),
@@ -143,10 +154,24 @@ public struct DirectionFitting {
         return p / p.norm().item()
     }
 
-    /// Writes NAME.npy (1×D float32) and NAME.json (accuracy, counts, scale) into `folder`.
+    /// Whether `name` can name the written files: a plain file name (no folders, no leading dot), so the result
+    /// lands in the output folder and nowhere else.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\0") && name.utf8.count <= 200
+    }
+
+    /// Writes NAME.npy (1×D float32) and NAME.json (accuracy, counts, scale) into `folder`, both or neither.
     public static func write(_ r: Result, name: String, method: Method, to folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try NPY.write(r.normal.reshape([1, -1]).contiguous().hostTensor(), to: folder.appendingPathComponent("\(name).npy"))
+        guard isValidName(name) else {
+            throw ModelError("invalid direction name '\(name)': expected a plain file name (no '/', not starting with '.')")
+        }
+        _ = try StagingFolder.publish(into: folder) { staging in try stage(r, name: name, method: method, in: staging) }
+    }
+
+    private static func stage(_ r: Result, name: String, method: Method, in staging: StagingFolder) throws {
+        let host = r.normal.reshape([1, -1]).contiguous().hostTensor()
+        try FiniteValues.check(host, label: "direction '\(name)'", path: staging.destination.path)
+        try NPY.write(host, to: staging.url(for: "\(name).npy"))
         let info: [String: Any] = [
             "attribute": name, "method": method.rawValue, "train_accuracy": r.trainAccuracy,
             "validation_accuracy": r.validationAccuracy, "positives": r.positives, "negatives": r.negatives,
@@ -154,6 +179,6 @@ public struct DirectionFitting {
             "scale": String(format: "InterFaceGAN: w + s·n with |n| = 1; the codes' spread along n is %.3f, so s = %.3f is one standard deviation", r.projectionStd, r.projectionStd),
         ]
         let data = try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys])
-        try AtomicFile.write(data, to: folder.appendingPathComponent("\(name).json"))
+        try AtomicFile.write(data, to: staging.url(for: "\(name).json"))
     }
 }

@@ -73,6 +73,10 @@ public struct EditJob {
         public var images = 0
         public var written: [URL] = []
         public var notes: [String] = []
+        /// The full-frame face images among `written` (inversions and single edits; not strips or sheets).
+        public var faceImages: Set<URL> = []
+        /// With `runAligned`: one line per photo left out (no face found, unreadable).
+        public var failures: [String] = []
     }
 
     /// Output image for a code, through the method's stream.
@@ -93,7 +97,20 @@ public struct EditJob {
         guard (method == .hfgi) == (hfgi != nil) else { throw ModelError("the hfgi method needs an HFGI model (and only it uses one)") }
         // Resolve every edit before any work, so a typo fails fast and writes nothing.
         let resolved = try edits.map { ($0, try directions.edit(named: $0.name)) }
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try input.checkHeaders()
+        // Everything is staged and published at the end: a bad image, a full disk or an interrupt leaves nothing.
+        var (result, published) = try StagingFolder.publish(into: out) { staging in
+            try run(resolved, staging: staging)
+        }
+        // The face images were named inside the staging folder; point them at where they were published.
+        let faceNames = Set(result.faceImages.map(\.lastPathComponent))
+        result.written = published
+        result.faceImages = Set(published.filter { faceNames.contains($0.lastPathComponent) })
+        return result
+    }
+
+    private func run(_ resolved: [(EditRequest, LatentEdit)], staging: StagingFolder) throws -> Result {
+        let stems = input.stems
         var result = Result()
         let size = model.encoder.inputSize
         let device = model.generator.input.input.device
@@ -121,19 +138,21 @@ public struct EditJob {
                         }
                     }
                     for (j, i) in range.enumerated() {
-                        let stem = input.stems[i]
-                        let inversionURL = out.appendingPathComponent("\(stem)_inversion.png")
+                        let stem = stems[i]
+                        let inversionURL = staging.url(for: "\(stem)_inversion.png")
                         try write(inversion, index: j, to: inversionURL, size: size)
                         result.written.append(inversionURL)
+                        result.faceImages.insert(inversionURL)
                         for (label, images) in columns.dropFirst(2) {
-                            let url = out.appendingPathComponent("\(stem)_\(label.replacingOccurrences(of: " ", with: "_")).png")
+                            let url = staging.url(for: "\(stem)_\(label.replacingOccurrences(of: " ", with: "_")).png")
                             try write(images, index: j, to: url, size: size)
                             result.written.append(url)
+                            result.faceImages.insert(url)
                         }
                         for strip in strips {
                             let tiles = try strip.images.map { try tile($0, index: j, size: size) }
                             let grid = try ImageGrid(rows: 1, columns: tiles.count, columnLabels: strip.labels).render(tiles)
-                            let url = out.appendingPathComponent("\(stem)_sweep_\(strip.name.replacingOccurrences(of: ":", with: "_")).png")
+                            let url = staging.url(for: "\(stem)_sweep_\(strip.name.replacingOccurrences(of: ":", with: "_")).png")
                             try ImageFile.write(grid, to: url)
                             result.written.append(url)
                         }
@@ -142,8 +161,8 @@ public struct EditJob {
                             let labels = columns.map(\.label)
                             let grid = try ImageGrid(rows: 1, columns: tiles.count, columnLabels: labels).render(tiles)
                             let file = "\(stem)_sheet.png"
-                            try ImageFile.write(grid, to: out.appendingPathComponent(file))
-                            result.written.append(out.appendingPathComponent(file))
+                            try ImageFile.write(grid, to: staging.url(for: file))
+                            result.written.append(staging.url(for: file))
                             sheets.append((stem, file, labels))
                         }
                     }
@@ -154,10 +173,46 @@ public struct EditJob {
         }
         progress.finish()
         if sheet {
-            let url = out.appendingPathComponent("index.html")
+            let url = staging.url(for: "index.html")
             try AtomicFile.write(Data(EditJob.html(sheets.map { ($0.stem, $0.file) }, method: method, edits: edits).utf8), to: url)
             result.written.append(url)
         }
+        return result
+    }
+
+    /// `--align`: the inputs are photos. Each one's largest face is FFHQ-aligned to `alignSize`², edited as usual,
+    /// and the inversion and edited images are pasted back into the photo at its own size (`AlignedPhotoSet`);
+    /// strips, sheets and the index show the aligned crops. Everything is staged and published at the end.
+    /// Photos without a face are reported in `failures` and the others go on.
+    public func runAligned(alignSize: Int = 1024, predictorPath: String = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat") throws -> Result {
+        guard !edits.isEmpty else { throw ModelError("nothing to do: give at least one --edit or --sweep") }
+        _ = try edits.map { try directions.edit(named: $0.name) }
+        let set = try AlignedPhotoSet(input, side: alignSize, predictorPath: predictorPath, quiet: quiet)
+        defer { set.remove() }
+        var result = Result()
+        result.failures = set.failures
+        guard !set.entries.isEmpty else { return result }
+        var inner = self
+        inner.input = try InputImages(set.crops)
+        inner.out = set.folder.appendingPathComponent("out")
+        let faces = try inner.run()
+        let staging = try StagingFolder(in: out)
+        do {
+            for url in faces.written {
+                let name = url.lastPathComponent
+                if faces.faceImages.contains(url), let entry = set.entry(forOutput: name) {
+                    try ImageFile.write(try set.pasteBack(url, entry: entry), to: staging.url(for: name))
+                } else {
+                    try FileManager.default.copyItem(at: url, to: staging.url(for: name))
+                }
+            }
+            result.written = try staging.commit()
+        } catch {
+            staging.discard()
+            throw error
+        }
+        result.images = faces.images
+        result.notes = faces.notes
         return result
     }
 

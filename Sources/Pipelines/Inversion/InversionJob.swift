@@ -36,6 +36,12 @@ public struct InversionJob {
     public var quiet = false
     /// Where progress lines go (standard error when nil).
     public var progressOutput: ((String) -> Void)?
+    /// Photos rather than aligned crops: detect and FFHQ-align each face, invert the crop, paste the
+    /// reconstruction back into the photo (`AlignedPhotoSet`). Outputs are then at each photo's size.
+    public var align = false
+    /// Side of the aligned face crops with `align` (the reconstruction is resized to it before pasting).
+    public var alignSize = 1024
+    public var predictorPath = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
 
     public init(modelURL: URL, input: URL, out: URL) {
         self.modelURL = modelURL
@@ -49,17 +55,20 @@ public struct InversionJob {
         public let resolution: Int
         public let written: [URL]
         public let notes: [String]
+        /// With `align`: one line per photo left out (no face found, unreadable).
+        public var failures: [String] = []
     }
 
     public func run() throws -> Result {
+        if align { return try runAligned() }
         guard batch >= 1 else { throw ModelError("--batch must be at least 1, got \(batch)") }
         if let outputSize, !(1...8192).contains(outputSize) {
             throw ModelError("--output-size must be between 1 and 8192, got \(outputSize)")
         }
         // Cheap checks of every input before the (possibly large) model is read.
         let images = try InputImages(input)
-        for url in images.files { try InversionJob.checkImageHeader(url) }
-        let names = InversionJob.outputNames(images.files)
+        try images.checkHeaders()
+        let names = images.stems
 
         // HFGI adds its distortion map, ADA and consultation fusion to its e4e part.
         let hfgi = method == .hfgi ? try HFGIModel.load(modelURL, device: device).eval() : nil
@@ -121,24 +130,44 @@ public struct InversionJob {
         }
     }
 
-    /// Fails with "FILE: not a PNG or JPEG image" (or the read error) without decoding the image.
-    static func checkImageHeader(_ url: URL) throws {
-        let head = try CheckpointFile.readHeadBytes(url, count: 16)
-        guard ImageFormat.detect(Data(head)) != nil else {
-            throw ImageIOError(head.isEmpty ? .emptyFile : .notAnImage, path: url.path,
-                               head.isEmpty ? "empty file" : "not a PNG or JPEG image")
+    /// `align`: photos → aligned crops → this job on the crops → reconstructions pasted into the photos, all
+    /// published together (staged) at the end. Photos without a face are reported in `failures`, not fatal.
+    func runAligned() throws -> Result {
+        guard batch >= 1 else { throw ModelError("--batch must be at least 1, got \(batch)") }
+        let images = try InputImages(input)
+        let set = try AlignedPhotoSet(images, side: alignSize, predictorPath: predictorPath, quiet: quiet, progressOutput: progressOutput)
+        defer { set.remove() }
+        guard !set.entries.isEmpty else {
+            return Result(count: 0, resolution: alignSize, written: [], notes: [], failures: set.failures)
+        }
+        var inner = self
+        inner.align = false
+        inner.input = set.crops
+        inner.out = set.folder.appendingPathComponent("out")
+        inner.outputSize = alignSize
+        let faces = try inner.run()
+        let staging = try StagingFolder(in: out)
+        do {
+            for url in faces.written {
+                let name = url.lastPathComponent
+                if let entry = set.entry(forOutput: name), name == entry.name + ".png" {
+                    try ImageFile.write(try set.pasteBack(url, entry: entry), to: staging.url(for: name))
+                } else {
+                    // latents.npy / latents.txt (which lists the crops, named as the outputs).
+                    try FileManager.default.copyItem(at: url, to: staging.url(for: name))
+                }
+            }
+            let written = try staging.commit()
+            return Result(count: faces.count, resolution: alignSize, written: written,
+                          notes: faces.notes, failures: set.failures)
+        } catch {
+            staging.discard()
+            throw error
         }
     }
 
-    /// File stems, with the extension kept where two inputs share a stem (a.png, a.jpg → a_png, a_jpg).
-    static func outputNames(_ files: [URL]) -> [String] {
-        let stems = files.map { $0.deletingPathExtension().lastPathComponent }
-        var counts: [String: Int] = [:]
-        for s in stems { counts[s, default: 0] += 1 }
-        return zip(files, stems).map { url, stem in
-            counts[stem]! > 1 ? stem + "_" + url.pathExtension.lowercased() : stem
-        }
-    }
+    /// Output names apart for inputs that share a stem (`InputImages.outputNames`).
+    static func outputNames(_ files: [URL]) -> [String] { InputImages.outputNames(files) }
 
     /// Reconstructions at `size`: area averaging down (pSp's face_pool), bilinear up.
     static func resize(_ y: Tensor, to size: Int) -> Tensor {

@@ -67,6 +67,22 @@ public enum SyntheticDataset {
         try validate(count: count, size: size, start: start)
         if let threads, threads < 1 { throw SyntheticDataError("--threads must be at least 1, got \(threads)") }
         try prepare(directory)
+        // Staged and published at the end (under the folder's lock): an interrupted or failed run leaves nothing.
+        let staging = try StagingFolder(in: directory)
+        do {
+            let summary = try write(count: count, staging: staging, size: size, seed: seed, start: start, quiet: quiet,
+                                    threads: threads, writeDetails: writeDetails)
+            _ = try staging.commit()
+            return summary
+        } catch {
+            staging.discard()
+            throw error
+        }
+    }
+
+    private static func write(count: Int, staging: StagingFolder, size: Int, seed: UInt64, start: Int, quiet: Bool,
+                              threads: Int?, writeDetails: Bool) throws -> Summary {
+        let directory = staging.destination
         let began = Date()
         let sampler = FaceSampler(seed: seed)
         let renderer = FaceRenderer()
@@ -86,7 +102,7 @@ public enum SyntheticDataset {
                 let index = start + i
                 do {
                     let image = renderer.render(sampler.sample(index), size: size)
-                    try ImageFile.write(image, to: directory.appendingPathComponent(fileName(index: index)))
+                    try ImageFile.write(image, to: staging.url(for: fileName(index: index)))
                     lock.lock()
                     progress.advance()
                     lock.unlock()
@@ -111,16 +127,16 @@ public enum SyntheticDataset {
             if writeDetails { samples.append((index, sample)) }
         }
         do {
-            try AtomicFile.write(Data(csv.utf8), to: directory.appendingPathComponent("labels.csv"))
+            try AtomicFile.write(Data(csv.utf8), to: staging.url(for: "labels.csv"))
             let meta: [String: Any] = ["generator": "gradstyle synthetic faces v1", "seed": "\(seed)", "size": size,
                                        "start": start, "count": count]
             try AtomicFile.write(try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys, .prettyPrinted]),
-                                 to: directory.appendingPathComponent("synth.json"))
+                                 to: staging.url(for: "synth.json"))
             if writeDetails {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 let entries = samples.map { DetailsEntry(file: fileName(index: $0.0), index: $0.0, sample: $0.1) }
-                try AtomicFile.write(try encoder.encode(entries), to: directory.appendingPathComponent("details.json"))
+                try AtomicFile.write(try encoder.encode(entries), to: staging.url(for: "details.json"))
             }
         } catch {
             throw SyntheticDataError("cannot write labels to \(directory.path): \(oneLine(error))")
@@ -137,19 +153,12 @@ public enum SyntheticDataset {
         public let sample: FaceSample
     }
 
-    /// Creates the folder and checks that it takes files, with one-line errors.
+    /// Checks that an existing folder takes files, with one-line errors (a missing one is created by the staging).
     static func prepare(_ directory: URL) throws {
         let path = directory.path
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw SyntheticDataError("--out \(path) exists and is not a directory") }
-        } else {
-            do {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            } catch {
-                throw SyntheticDataError("cannot create output directory \(path): \(oneLine(error))")
-            }
-        }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else { throw SyntheticDataError("--out \(path) exists and is not a directory") }
         guard access(path, W_OK | X_OK) == 0 else {
             throw SyntheticDataError("output directory \(path) is not writable: \(String(cString: strerror(errno)))")
         }

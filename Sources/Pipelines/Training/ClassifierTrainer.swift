@@ -49,6 +49,8 @@ public final class ClassifierTrainer {
     /// The constant predictor the held-out report compares against: the training labels' (circular) means.
     public let baseline: [Double]
     let optimizer: Adam
+    /// What `restore` found different from the checkpoint's run (options that changed), to be said, not hidden.
+    public private(set) var resumeNotes: [String] = []
     /// 1 for labels a mirror keeps, −1 for those it negates (1×K).
     let mirrorSigns: Tensor?
     public private(set) var step = 0
@@ -206,8 +208,8 @@ public final class ClassifierTrainer {
         c.metadata["kind"] = ClassifierTrainer.kind
         c.metadata["step"] = String(step)
         c.metadata["data.count"] = String(data.count)
-        c.metadata[AttributeClassifier.configKey] = String(decoding: try JSONEncoder().encode(classifier.config), as: UTF8.self)
-        c.metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        c.metadata[AttributeClassifier.configKey] = try StableJSON.string(classifier.config)
+        c.metadata["options"] = try StableJSON.string(options)
         return c
     }
 
@@ -236,6 +238,10 @@ public final class ClassifierTrainer {
             try c.restoreRNG()
             (order, orderIndex, epoch) = (o, Int(i), e)
             step = Int(c.metadata["step"] ?? "") ?? 0
+            // This run's options apply from here on (the learning rate too, which the optimiser state carries);
+            // what changed is said.
+            optimizer.learningRate = options.learningRate
+            resumeNotes = try c.changedOptions(options).map { "\($0): the new value applies from step \(step)" }
         } catch let e as TensorIOError {
             throw e
         } catch {
@@ -260,10 +266,12 @@ public final class ClassifierTrainer {
 
     /// Trains until `untilStep`, checkpointing every `checkpointEvery` steps and at the end.
     public func train(untilStep: Int, outDirectory: URL) throws {
-        try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
+        let lock = try OutputLock(outDirectory)
+        defer { withExtendedLifetime(lock) {} }
         let progress = ProgressReporter("train classifier", total: Swift.max(untilStep - step, 0), unit: "step", quiet: quiet)
         while step < untilStep {
             let loss = trainStep()
+            try TrainingDivergence.check(["loss": loss], step: step, outDirectory: outDirectory)
             progress.advance(status: String(format: "step %d loss %.4f", step, loss))
             if step % options.checkpointEvery == 0 || step == untilStep { try saveCheckpoint(outDirectory) }
         }

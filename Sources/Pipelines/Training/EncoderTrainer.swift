@@ -223,7 +223,7 @@ public final class EncoderTrainer {
         c.store(position: data.resumePosition, as: "data")
         c.metadata["kind"] = EncoderTrainer.kind
         c.metadata["step"] = String(step)
-        c.metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        c.metadata["options"] = try StableJSON.string(options)
         return c
     }
 
@@ -296,12 +296,15 @@ public final class EncoderTrainer {
 
     /// Trains until `untilStep`, writing sample grids and checkpoints into `outDirectory`.
     public func train(untilStep: Int, outDirectory: URL) throws {
+        let lock = try OutputLock(outDirectory)
+        defer { withExtendedLifetime(lock) {} }
         let samples = outDirectory.appendingPathComponent("samples")
         try FileManager.default.createDirectory(at: samples, withIntermediateDirectories: true)
         let progress = ProgressReporter("train encoder", total: Swift.max(untilStep - step, 0), unit: "step",
                                         quiet: quiet, output: progressOutput)
         while step < untilStep {
             let parts = try trainStep()
+            try TrainingDivergence.check(parts, step: step, outDirectory: outDirectory)
             progress.advance(status: EncoderTrainer.status(step: step, parts: parts))
             if step % options.sampleEvery == 0 || step == untilStep, let x = lastBatch {
                 try ImageFile.write(try sampleGrid(x), to: samples.appendingPathComponent(String(format: "%06d.png", step)))

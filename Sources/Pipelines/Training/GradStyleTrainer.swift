@@ -22,6 +22,10 @@ public struct GradStyleTrainingOptions: Codable, Equatable {
     /// The Editing Stream must learn both "nothing moved" and "a little moved", not only large warps.
     /// nil = every sample warped at full strength (runs from before the option).
     public var misalignMix: MisalignMixture? = MisalignMixture()
+    /// Whether the Editing Stream's losses also train the Gradual Residual Modules (through F_m, which the motion-gated
+    /// Aligner passes on). false: they train only the Aligners (and the shared fusion); the GRMs learn from the
+    /// reconstruction alone. nil = true (runs from before the option).
+    public var editTrainsResiduals: Bool? = false
     public var sampleEvery = 500
     public var checkpointEvery = 500
 
@@ -166,7 +170,10 @@ public final class GradStyleTrainer {
             let warp = RandomWarp.random(strengths: options.misalignStrengths(count: x.size(0)))
             let xt = warp.apply(x)
             let (wt, pyramidT) = withNoGrad { model.encode(xt) }
-            let edited = model.edit(rec, editedLatent: wt, noise: .const)
+            let edited = options.editTrainsResiduals ?? true
+                ? model.edit(rec, editedLatent: wt, noise: .const)
+                : model.edit(residuals: rec.residuals.map { $0.detach() }, reconstructionFeatures: rec.features,
+                             editedLatent: wt, noise: .const)
             let (ediY, ediX) = aligned(edited.image, xt)
             let (ediLoss, ediParts) = losses(ediY, ediX, options)
             total = total + ediLoss
@@ -180,7 +187,7 @@ public final class GradStyleTrainer {
             }
         case .featureWarp:
             let warp = RandomWarp.random(strengths: options.misalignStrengths(count: x.size(0)))
-            let warped = rec.residuals.map { warp.apply($0) }
+            let warped = rec.residuals.map { warp.apply(options.editTrainsResiduals ?? true ? $0 : $0.detach()) }
             let warpedFeatures = rec.features.map { warp.apply($0) }
             let edited = model.edit(residuals: warped, reconstructionFeatures: warpedFeatures, editedLatent: rec.latent)
             let (ediY, ediX) = aligned(edited.image, x)
@@ -234,8 +241,8 @@ public final class GradStyleTrainer {
         if let s = sampleImages { c.tensors["sample_images"] = s }
         c.metadata["kind"] = "gradstyle.train.gradstyle"
         c.metadata["step"] = String(step)
-        c.metadata[GradStyleBundle.configKey(GradStyleBundle.mainPrefix)] = String(decoding: try JSONEncoder().encode(model.network.config), as: UTF8.self)
-        c.metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        c.metadata[GradStyleBundle.configKey(GradStyleBundle.mainPrefix)] = try StableJSON.string(model.network.config)
+        c.metadata["options"] = try StableJSON.string(options)
         return c
     }
 
@@ -288,10 +295,13 @@ public final class GradStyleTrainer {
 
     /// Trains until `untilStep`, writing sheets and checkpoints into `outDirectory`.
     public func train(untilStep: Int, outDirectory: URL, onCheckpoint: ((GradStyleTrainer) throws -> Void)? = nil) throws {
+        let lock = try OutputLock(outDirectory)
+        defer { withExtendedLifetime(lock) {} }
         try FileManager.default.createDirectory(at: outDirectory.appendingPathComponent("samples"), withIntermediateDirectories: true)
         let progress = ProgressReporter("train gradstyle", total: Swift.max(untilStep - step, 0), unit: "step", quiet: quiet)
         while step < untilStep {
             let log = try trainStep()
+            try TrainingDivergence.check(log, step: step, outDirectory: outDirectory)
             let status = log.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: " ")
             progress.advance(status: "step \(step) " + status)
             if step % options.sampleEvery == 0 || step == untilStep {

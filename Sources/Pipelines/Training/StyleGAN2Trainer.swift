@@ -34,11 +34,23 @@ public struct StyleGAN2TrainingOptions: Codable, Equatable {
     /// The EMA decay per step for this batch size: the average's half-life is `emaKimg` thousand images.
     public var emaDecay: Double { emaKimg > 0 ? Foundation.pow(0.5, Double(batch) / (emaKimg * 1000)) : 0 }
 
+    /// Names the first invalid option (NaN fails every check).
     public func validate() throws {
-        guard batch >= 1, learningRate > 0, r1 >= 0, dRegEvery >= 1, gRegEvery >= 1, pathRegularize >= 0,
-              pathBatchShrink >= 1, (0...1).contains(mixing), emaKimg >= 0, sampleEvery >= 1, checkpointEvery >= 1,
-              sampleCount >= 1, ModulationStrategy(rawValue: modulation) != nil else {
-            throw ModelError("invalid StyleGAN2 training options: \(self)")
+        let checks: [(Bool, String)] = [
+            (batch >= 1, "batch \(batch) must be at least 1"),
+            (learningRate > 0 && learningRate.isFinite, "learning rate \(learningRate) must be finite and positive"),
+            (r1 >= 0 && r1.isFinite, "R1 weight \(r1) must be finite and ≥ 0"),
+            (dRegEvery >= 1 && gRegEvery >= 1, "regularisation intervals must be at least 1"),
+            (pathRegularize >= 0 && pathRegularize.isFinite, "path-length weight \(pathRegularize) must be finite and ≥ 0"),
+            (pathBatchShrink >= 1, "path batch shrink \(pathBatchShrink) must be at least 1"),
+            ((0...1).contains(mixing), "mixing probability \(mixing) must be in [0, 1]"),
+            (emaKimg >= 0 && emaKimg.isFinite, "EMA half-life \(emaKimg) kimg must be finite and ≥ 0"),
+            (sampleEvery >= 1 && checkpointEvery >= 1, "sample and checkpoint intervals must be at least 1"),
+            (sampleCount >= 1, "sample count \(sampleCount) must be at least 1"),
+            (ModulationStrategy(rawValue: modulation) != nil, "unknown modulation '\(modulation)'"),
+        ]
+        if let failed = checks.first(where: { !$0.0 }) {
+            throw ModelError("invalid StyleGAN2 training options: \(failed.1)")
         }
     }
 }
@@ -66,6 +78,8 @@ public final class StyleGAN2Trainer {
         public var realScore = 0.0, fakeScore = 0.0
     }
     public private(set) var history: [StepLosses] = []
+    /// What `restore` found different from the checkpoint's run (options that changed), to be said, not hidden.
+    public private(set) var resumeNotes: [String] = []
 
     public init(generator gConfig: GeneratorConfig, data: BatchSource, options: StyleGAN2TrainingOptions,
                 device: Device = .cpu) throws {
@@ -189,8 +203,8 @@ public final class StyleGAN2Trainer {
         c.metadata["kind"] = "gradstyle.train.stylegan2"
         c.metadata["step"] = String(step)
         c.metadata["mean_path_length"] = String(meanPathLength)
-        c.metadata[GeneratorCheckpoint.configKey] = String(decoding: try JSONEncoder().encode(generator.config), as: UTF8.self)
-        c.metadata["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        c.metadata[GeneratorCheckpoint.configKey] = try StableJSON.string(generator.config)
+        c.metadata["options"] = try StableJSON.string(options)
         return c
     }
 
@@ -216,6 +230,11 @@ public final class StyleGAN2Trainer {
             step = Int(c.metadata["step"] ?? "") ?? 0
             meanPathLength = Double(c.metadata["mean_path_length"] ?? "") ?? 0
             try c.restoreRNG()
+            // This run's options apply from here on (the learning rates too, which the optimiser states carry);
+            // what changed is said.
+            gOptim.learningRate = options.learningRate * Double(options.gRegEvery) / Double(options.gRegEvery + 1)
+            dOptim.learningRate = options.learningRate * Double(options.dRegEvery) / Double(options.dRegEvery + 1)
+            resumeNotes = try c.changedOptions(options).map { "\($0): the new value applies from step \(step)" }
         } catch let e as TensorIOError {
             throw e
         } catch {
@@ -235,11 +254,15 @@ public final class StyleGAN2Trainer {
     /// Trains until `untilStep`, writing samples and checkpoints into `outDirectory` (checkpoint.safetensors for
     /// resume, generator.safetensors = the EMA generator for `generate`/inversion, samples/NNNNNN.png).
     public func train(untilStep: Int, outDirectory: URL) throws {
+        let lock = try OutputLock(outDirectory)
+        defer { withExtendedLifetime(lock) {} }
         let fm = FileManager.default
         try fm.createDirectory(at: outDirectory.appendingPathComponent("samples"), withIntermediateDirectories: true)
         let progress = ProgressReporter("train stylegan2", total: Swift.max(untilStep - step, 0), unit: "step", quiet: quiet)
         while step < untilStep {
             let l = try trainStep()
+            try TrainingDivergence.check(["d": l.d, "g": l.g, "r1": l.r1 ?? 0, "path_length": l.pathLength ?? 0],
+                                         step: step, outDirectory: outDirectory)
             var status = String(format: "step %d d %.3f g %.3f D(real) %.2f D(fake) %.2f", step, l.d, l.g, l.realScore, l.fakeScore)
             if let r1 = l.r1 { status += String(format: " r1 %.3f", r1) }
             if let pl = l.pathLength { status += String(format: " pl %.3f", pl) }

@@ -58,6 +58,19 @@ public struct TrainingCheckpoint {
         tensors(under: prefix).mapValues { $0.int64s() }
     }
 
+    /// The options (by field) whose stored value in `metadata["options"]` differs from `current`'s, as
+    /// "batch: 16 in the checkpoint, 8 now"; empty when the checkpoint stores none.
+    public func changedOptions<T: Encodable>(_ current: T) throws -> [String] {
+        guard let stored = metadata["options"],
+              let old = try JSONSerialization.jsonObject(with: Data(stored.utf8)) as? [String: Any],
+              let new = try JSONSerialization.jsonObject(with: StableJSON.encoder().encode(current)) as? [String: Any]
+        else { return [] }
+        return new.keys.sorted().compactMap { key in
+            let now = new[key].map { "\($0)" } ?? "none", then = old[key].map { "\($0)" } ?? "none"
+            return now == then ? nil : "\(key): \(then) in the checkpoint, \(now) now"
+        }
+    }
+
     public func write(to url: URL) throws {
         var dict = StateDict()
         for (k, t) in tensors.sorted(by: { $0.key < $1.key }) {

@@ -59,32 +59,36 @@ public struct ProtocolReport {
     /// Writes everything; returns the files written.
     @discardableResult
     public func write(to folder: URL, chartRows: [ProtocolResults.Row]? = nil) throws -> [URL] {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // Staged and published together (under the folder's lock): a failure leaves the previous report whole.
+        try StagingFolder.publish(into: folder) { staging in try stage(in: staging, chartRows: chartRows) }.1
+    }
+
+    private func stage(in staging: StagingFolder, chartRows: [ProtocolResults.Row]?) throws {
         var outputs: [(Data, URL)] = []
         let markdown = "## \(results.title)\n\n" + header.map { "\($0)\n\n" }.joined() + results.markdown()
             + (results.notes.isEmpty ? "" : "\n" + results.notes.map { "- \($0)" }.joined(separator: "\n") + "\n")
-        outputs.append((Data(markdown.utf8), folder.appendingPathComponent("\(name).md")))
-        outputs.append((Data(results.summaryCSV().utf8), folder.appendingPathComponent("\(name)_summary.csv")))
-        outputs.append((Data(results.imageCSV().utf8), folder.appendingPathComponent("\(name)_images.csv")))
+        outputs.append((Data(markdown.utf8), staging.url(for: "\(name).md")))
+        outputs.append((Data(results.summaryCSV().utf8), staging.url(for: "\(name)_summary.csv")))
+        outputs.append((Data(results.imageCSV().utf8), staging.url(for: "\(name)_images.csv")))
         var json = results.jsonObject()
         json["header"] = header
         outputs.append((try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]),
-                        folder.appendingPathComponent("\(name).json")))
+                        staging.url(for: "\(name).json")))
         var charts: [String] = []
         for metric in charted {
             guard let chart = chart(metric, rows: chartRows) else { continue }
             let file = "\(name)_\(ProtocolReport.fileName(metric)).svg"
             charts.append(file)
-            outputs.append((Data(chart.render().utf8), folder.appendingPathComponent(file)))
+            outputs.append((Data(chart.render().utf8), staging.url(for: file)))
         }
         var sheetFiles: [(String, String)] = []
         for (i, sheet) in sheets.enumerated() {
             let file = "\(name)_sheet\(i)_\(ProtocolReport.fileName(sheet.title)).png"
-            try DemoJob.writeSheet(sheet.columns, to: folder.appendingPathComponent(file))
+            try DemoJob.writeSheet(sheet.columns, to: staging.url(for: file))
             sheetFiles.append((sheet.title, file))
         }
-        outputs.append((Data(html(charts: charts, sheets: sheetFiles).utf8), folder.appendingPathComponent("index.html")))
-        return try EvalOutput.writeAll(outputs) + sheetFiles.map { folder.appendingPathComponent($0.1) }
+        outputs.append((Data(html(charts: charts, sheets: sheetFiles).utf8), staging.url(for: "index.html")))
+        _ = try EvalOutput.writeAll(outputs)
     }
 
     func html(charts: [String], sheets: [(String, String)]) -> String {

@@ -1,0 +1,82 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Removes registered paths (staging folders of running jobs) when the process is interrupted by SIGINT or SIGTERM,
+/// then lets the signal end the process as it would have: an interrupted multi-file job leaves no partial output.
+///
+/// A signal handler may only do async-signal-safe work, so it just writes the signal number to a pipe; a thread
+/// waiting on the pipe does the removal and re-raises the signal with its default action.
+public enum InterruptCleanup {
+    /// Removes `url` (recursively) if the process is interrupted before `unregister(url)`.
+    public static func register(_ url: URL) {
+        state.mutex.lock()
+        state.paths.insert(url.path)
+        state.mutex.unlock()
+        installOnce()
+    }
+
+    public static func unregister(_ url: URL) {
+        state.mutex.lock()
+        state.paths.remove(url.path)
+        state.emptyFolders.remove(url.path)
+        state.mutex.unlock()
+    }
+
+    /// Removes the folder `url` if the process is interrupted and it is then empty (an output folder a job made).
+    public static func registerIfEmpty(_ url: URL) {
+        state.mutex.lock()
+        state.emptyFolders.insert(url.path)
+        state.mutex.unlock()
+        installOnce()
+    }
+
+    private final class State: @unchecked Sendable {
+        let mutex = NSLock()
+        var paths: Set<String> = []
+        var emptyFolders: Set<String> = []
+        var installed = false
+    }
+    private static let state = State()
+
+    private static func installOnce() {
+        state.mutex.lock()
+        defer { state.mutex.unlock() }
+        guard !state.installed else { return }
+        state.installed = true
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return }
+        interruptPipeWriteEnd = fds[1]
+        let readEnd = fds[0]
+        let thread = Thread {
+            var signalNumber: Int32 = 0
+            while read(readEnd, &signalNumber, MemoryLayout<Int32>.size) < 0 && errno == EINTR {}
+            state.mutex.lock()
+            let paths = state.paths, folders = state.emptyFolders
+            state.mutex.unlock()
+            // Other threads may still be writing into a staging folder while it is removed (a removal that meets a
+            // new file fails); their writes fail once the folder is gone, so a few tries suffice.
+            let fm = FileManager.default
+            for path in paths {
+                for _ in 0..<100 where fm.fileExists(atPath: path) {
+                    try? fm.removeItem(atPath: path)
+                    if fm.fileExists(atPath: path) { usleep(5_000) }
+                }
+            }
+            for path in folders { rmdir(path) }  // only succeeds when empty
+            signal(signalNumber, SIG_DFL)
+            raise(signalNumber)
+        }
+        thread.start()
+        for s in [SIGINT, SIGTERM] {
+            signal(s, { number in
+                var n = number
+                _ = write(interruptPipeWriteEnd, &n, MemoryLayout<Int32>.size)
+            })
+        }
+    }
+}
+
+/// Where the signal handler writes (a C function pointer cannot capture context).
+private nonisolated(unsafe) var interruptPipeWriteEnd: Int32 = -1

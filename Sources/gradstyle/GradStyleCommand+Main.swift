@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+
+extension GradStyleCommand {
+    /// ArgumentParser's entry point, except that a failure is ONE line on standard error ("Error: …", naming the
+    /// option or file) with ArgumentParser's exit code (64 for bad options): the usage text it appends to
+    /// validation errors is left to `--help`, and a message that spans lines is joined into one.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }  // --help, --version: printed as usual
+            var text = fullMessage(for: error)
+            for marker in ["\nHelp: ", "\nUsage: "] {
+                if let range = text.range(of: marker) { text = String(text[..<range.lowerBound]) }
+            }
+            let line = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }.joined(separator: " ")
+            FileHandle.standardError.write(Data(((line.isEmpty ? "Error: \(error)" : line) + "\n").utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
