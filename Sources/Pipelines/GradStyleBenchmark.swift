@@ -7,7 +7,8 @@ import Torch
 /// code (what e4e alone costs), the Reconstruction Stream (generator + GRMs + fusion), the Editing Stream (generator +
 /// Aligners + fusion) — and of the whole "invert + one edit", at several batch sizes: medians of repeated,
 /// synchronised runs after a warm-up, images/s, and GFLOP/s of the encoder and generator convolutions against the
-/// engine's conv peak.
+/// engine's conv peak. With `hfgi` set, HFGI's "invert + one edit" (encoder, first pass, ADA, residual encoder, two
+/// conditioned passes and the edited code's plain pass) is timed in the same run, at the same batch sizes.
 public struct GradStyleBenchmark {
     public struct Row: Codable {
         public var stage: String
@@ -37,12 +38,15 @@ public struct GradStyleBenchmark {
     }
 
     public static let stageNames = ["encode", "generator", "reconstruction stream", "editing stream", "invert + one edit"]
+    public static let hfgiStage = "hfgi invert + one edit"
 
     public var model: GradStyleModel
     public var description: String
     public var device: Device
     public var batches: [Int]
     public var repeats: Int
+    /// HFGI to time beside GradStyle (nil: GradStyle only).
+    public var hfgi: HFGIModel?
 
     public init(model: GradStyleModel, description: String, device: Device = .cpu, batches: [Int] = [1, 2, 4], repeats: Int = 3) {
         self.model = model
@@ -62,6 +66,15 @@ public struct GradStyleBenchmark {
         let model = GradStyleModel(encoder: encoder, generator: generator, network: network,
                                    latentAverage: Tensor.zeros([generator.styleDim], device: device))
         return model
+    }
+
+    /// HFGI with the official networks and random weights on a GradStyle model's encoder and generator (the same
+    /// e4e, so the two methods differ only in what they add to it).
+    public static func officialHFGI(on model: GradStyleModel, device: Device = .cpu) throws -> HFGIModel {
+        guard let encoder = model.encoder as? FPNStyleEncoder else { throw ModelError("HFGI needs a pSp/e4e encoder") }
+        let inversion = try InversionModel(encoder: encoder, generator: model.generator,
+                                           latentAverage: model.latentAverage ?? Tensor.zeros([model.generator.styleDim], device: device))
+        return try HFGIModel(inversion: inversion, config: .official)
     }
 
     public func run(convPeakGFLOPS: Double, progress: ProgressReporter? = nil) -> Result {
@@ -98,13 +111,30 @@ public struct GradStyleBenchmark {
                                     gflops: flops == nil ? nil : t.gflops, percentOfPeak: flops == nil ? nil : t.percentOfPeak))
                     progress?.advance(status: "\(stage) batch \(b)")
                 }
+                if let h = hfgi {
+                    h.eval()
+                    let xh = Tensor.randn([b, 3, h.inputSize, h.inputSize], device: device).clamp(min: -1, max: 1)
+                    let n = Tensor.randn([1, 1, h.generator.styleDim], device: device)
+                    let hfgiStep = n / n.square().sum().sqrt() * 3
+                    let t = BatchTiming.measure(batch: b, flopsPerImage: 0, convPeakGFLOPS: convPeakGFLOPS, repeats: repeats,
+                                                device: device) {
+                        let (rec, residual) = h.reconstruct(xh)
+                        _ = h.edit(residual: residual, editedLatent: rec.latent + hfgiStep)
+                    }
+                    rows.append(Row(stage: GradStyleBenchmark.hfgiStage, batch: b, secondsPerBatch: t.secondsPerBatch,
+                                    secondsPerImage: t.secondsPerBatch / Double(b), imagesPerSecond: t.imagesPerSecond,
+                                    gflops: nil, percentOfPeak: nil))
+                    progress?.advance(status: "hfgi batch \(b)")
+                }
             }
         }
+        var parameters = ["encoder": (m.encoder as Module).parameterCount, "generator": m.generator.parameterCount,
+                          "gradstyle": m.network.parameterCount]
+        if let h = hfgi { parameters["hfgi"] = h.residue.parameterCount + h.gridAlign.parameterCount }
         let c = m.network.config
         return Result(description: description, resolution: m.generator.size, encoderInput: m.encoder.inputSize,
                       stages: c.stages, attention: c.attention.rawValue,
-                      parameters: ["encoder": (m.encoder as Module).parameterCount, "generator": m.generator.parameterCount,
-                                   "gradstyle": m.network.parameterCount],
+                      parameters: parameters,
                       encoderGFLOPPerImage: encoderFlops.map { $0 / 1e9 }, generatorGFLOPPerImage: generatorFlops / 1e9,
                       convPeakGFLOPS: convPeakGFLOPS, threads: Torch.numThreads, device: device.description,
                       peakResidentBytes: Torch.peakResidentBytes, rows: rows)

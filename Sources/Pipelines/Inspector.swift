@@ -104,6 +104,10 @@ public enum Inspector {
             let b = encoder.config.backbone
             found.append("\(encoder.config.type.referenceName) encoder (\(encoder.layout)): \(encoder.config.inputSize)² input, IR units \(b.units), widths \(b.widths), \(encoder.config.styleCount) styles")
         }
+        if HFGIModel.isHFGI(file.url), let c = try? HFGIModel.networks(in: file).config {
+            let stacks = { (s: [[IRUnitShape]]) in s.map { "\($0.map(\.depth))" }.joined(separator: " ") }
+            found.append("HFGI networks: residual encoder \(c.residueStem) \(stacks(c.residueStacks)) → conditions \(c.conditionChannels) channels at 64²; ADA \(c.alignerStem) \(stacks(c.alignerDown)) up \(stacks(c.alignerUp))")
+        }
         for prefix in GradStyleBundle.networkPrefixes(file) {
             if let json = file.metadata[GradStyleBundle.configKey(prefix)],
                let c = try? JSONDecoder().decode(GradStyleConfig.self, from: Data(json.utf8)) {

@@ -16,16 +16,33 @@ public enum ModelLoading {
         case .singleStage:
             return try GradStyleBundle.load(url, prefix: GradStyleBundle.singleStagePrefix, device: device)
         case .e4e:
-            let inversion = try InversionModel.load(url, device: device).eval()
-            var config = GradStyleConfig()
-            let stage = inversion.generator.config.resolutions.dropFirst().first ?? 4
-            config.stages = [stage]
-            config.residualChannels = 1
-            config.grmBlocks = 0
-            config.alignerBlocks = 0
-            config.fusion = .add
-            let filled = try GradStyleModel.makeConfig(config, encoder: inversion.encoder, generator: inversion.generator)
-            return GradStyleModel(inversion: inversion, network: try GradStyleNetwork(filled).to(device: device).eval())
+            return try inert(InversionModel.load(url, device: device).eval(), device: device)
+        case .hfgi:
+            return try hfgi(url, device: device).gradstyle
         }
+    }
+
+    /// HFGI's networks and, for jobs written for GradStyle models, its e4e part with an inert network.
+    public static func hfgi(_ url: URL, device: Device) throws -> (hfgi: HFGIModel, gradstyle: GradStyleModel) {
+        let model = try HFGIModel.load(url, device: device).eval()
+        return (model, try inert(model.inversion, device: device))
+    }
+
+    /// The method for a model file when none is asked for: hfgi for a file with HFGI's networks, else `fallback`.
+    public static func defaultMethod(for url: URL, fallback: InversionMethod) -> InversionMethod {
+        HFGIModel.isHFGI(url) ? .hfgi : fallback
+    }
+
+    /// An inversion model as a GradStyle model whose network does nothing (the e4e output).
+    static func inert(_ inversion: InversionModel, device: Device) throws -> GradStyleModel {
+        var config = GradStyleConfig()
+        let stage = inversion.generator.config.resolutions.dropFirst().first ?? 4
+        config.stages = [stage]
+        config.residualChannels = 1
+        config.grmBlocks = 0
+        config.alignerBlocks = 0
+        config.fusion = .add
+        let filled = try GradStyleModel.makeConfig(config, encoder: inversion.encoder, generator: inversion.generator)
+        return GradStyleModel(inversion: inversion, network: try GradStyleNetwork(filled).to(device: device).eval())
     }
 }

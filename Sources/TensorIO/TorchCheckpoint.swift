@@ -104,6 +104,13 @@ public final class TorchCheckpoint: @unchecked Sendable {
         return try value.flattenedTensors(path: path)
     }
 
+    /// The string keys of the dict at top-level `key` (a state dict's names), from the pickle alone: no tensor data is
+    /// read. Empty when that entry is not a dict.
+    public func keys(under key: String) throws -> [String] {
+        guard case .dict(let d) = try topLevelNode(key) else { return [] }
+        return d.entries.compactMap { if case .string(let s) = $0.key { return s } else { return nil } }
+    }
+
     private func topLevelNode(_ key: String) throws -> PickleNode {
         guard case .dict(let d) = root else {
             throw TensorIOError(path: path, "checkpoint is \(root.kindDescription), not a dict; it has no key '\(key)'")

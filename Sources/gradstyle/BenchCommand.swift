@@ -33,6 +33,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("model"), help: "gradstyle: a GradStyle bundle to time instead of random weights (default with no --size: the bundled model).")
     var model_: String?
 
+    @Option(help: "gradstyle: also time HFGI's invert + one edit: an HFGI .pt, or 'official' (its networks with random weights on the benchmarked e4e and generator).")
+    var hfgi: String?
+
     @Option(help: "generator: a checkpoint to time instead of random weights.")
     var generator: String?
 
@@ -169,10 +172,15 @@ struct BenchCommand: ParsableCommand {
             description = "random weights, official FFHQ shapes at \(size)² (e4e IR-SE50 256² input; GradStyle \(config.summary))"
         }
         let peak = runEngine(device).convGFLOPS
-        let progress = ProgressReporter("bench gradstyle", total: batchList.count * GradStyleBenchmark.stageNames.count,
+        var bench = GradStyleBenchmark(model: model, description: description, device: device, batches: batchList, repeats: repeats)
+        if let hfgi {
+            bench.hfgi = hfgi == "official" ? try GradStyleBenchmark.officialHFGI(on: model, device: device)
+                : try HFGIModel.load(URL(fileURLWithPath: hfgi), device: device)
+        }
+        let stages = GradStyleBenchmark.stageNames + (hfgi == nil ? [] : [GradStyleBenchmark.hfgiStage])
+        let progress = ProgressReporter("bench gradstyle", total: batchList.count * stages.count,
                                         unit: "run", quiet: global.quiet)
-        let r = GradStyleBenchmark(model: model, description: description, device: device, batches: batchList, repeats: repeats)
-            .run(convPeakGFLOPS: peak, progress: progress)
+        let r = bench.run(convPeakGFLOPS: peak, progress: progress)
         progress.finish()
         print("\(r.description): generator \(r.resolution)², stages \(r.stages), \(r.attention) attention; parameters "
               + r.parameters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.grouped)" }.joined(separator: ", "))
@@ -184,7 +192,7 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "| %@ | %d | %.4f | %.2f | %@ | %@ |", row.stage, row.batch, row.secondsPerImage, row.imagesPerSecond,
                          row.gflops.map { String(format: "%.1f", $0) } ?? "—", row.percentOfPeak.map { String(format: "%.0f%%", $0) } ?? "—"))
         }
-        for stage in GradStyleBenchmark.stageNames {
+        for stage in stages {
             if let one = r.rows.first(where: { $0.stage == stage && $0.batch == 1 }), let best = GradStyleBenchmark.best(r.rows, stage: stage) {
                 print(String(format: "%@: batch 1 %.3f s/image; best batch %d, %.2f images/s", stage, one.secondsPerImage, best.batch, best.imagesPerSecond))
             }

@@ -21,7 +21,7 @@ struct EditCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "GradStyle model bundle (.safetensors from `train gradstyle`), or a pSp/e4e .pt with --method e4e.")
+    @Option(help: "GradStyle model bundle (.safetensors from `train gradstyle`), a pSp/e4e .pt with --method e4e, or an HFGI .pt.")
     var model: String
 
     @Option(help: "An image or a folder of images (aligned, cropped faces for face models).")
@@ -39,8 +39,8 @@ struct EditCommand: ParsableCommand {
     @Option(help: "Folder of direction files (default: the model bundle's folder, if it has direction files).")
     var directions: String?
 
-    @Option(help: "gradstyle, e4e or single-stage.")
-    var method: String = "gradstyle"
+    @Option(help: "gradstyle, e4e, single-stage or hfgi. Default: hfgi for HFGI checkpoints, else gradstyle.")
+    var method: String?
 
     @Flag(help: "Write a side-by-side sheet per image and an HTML index.")
     var sheet = false
@@ -51,8 +51,8 @@ struct EditCommand: ParsableCommand {
     var align = false
 
     func validate() throws {
-        guard InversionMethod(rawValue: method) != nil else {
-            throw ValidationError("invalid --method '\(method)': expected gradstyle, e4e or single-stage")
+        if let method, InversionMethod(rawValue: method) == nil {
+            throw ValidationError("invalid --method '\(method)': expected gradstyle, e4e, single-stage or hfgi")
         }
         guard !edit.isEmpty || !sweep.isEmpty else { throw ValidationError("give at least one --edit or --sweep") }
         try OptionCheck.count(batch, "--batch", max: 4096)
@@ -62,15 +62,17 @@ struct EditCommand: ParsableCommand {
         let device = try global.apply()
         let requests = try edit.map { try EditRequest.parse($0) } + sweep.map { try EditRequest.parseSweep($0) }
         let inputs = try InputImages(URL(fileURLWithPath: input))
-        let m = InversionMethod(rawValue: method)!
         let modelURL = URL(fileURLWithPath: model)
-        let gradstyle = try ModelLoading.gradStyleModel(modelURL, method: m, device: device)
+        let m = method.flatMap { InversionMethod(rawValue: $0) } ?? ModelLoading.defaultMethod(for: modelURL, fallback: .gradstyle)
+        let hfgi = m == .hfgi ? try ModelLoading.hfgi(modelURL, device: device) : nil
+        let gradstyle = try hfgi?.gradstyle ?? ModelLoading.gradStyleModel(modelURL, method: m, device: device)
         let folder = directions.map { URL(fileURLWithPath: $0) } ?? modelURL.deletingLastPathComponent().appendingPathComponent("directions")
         let library = FileManager.default.fileExists(atPath: folder.path) || directions != nil
             ? try DirectionLibrary(folder: folder, styleDim: gradstyle.generator.styleDim)
             : DirectionLibrary(styleDim: gradstyle.generator.styleDim)
         var job = EditJob(model: gradstyle, input: inputs, out: URL(fileURLWithPath: out), edits: requests, directions: library)
         job.method = m
+        job.hfgi = hfgi?.hfgi
         job.sheet = sheet
         job.batch = batch
         job.quiet = global.quiet

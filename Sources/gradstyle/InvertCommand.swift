@@ -16,8 +16,8 @@ struct InvertCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Inversion method: gradstyle (both streams; needs a GradStyle bundle), e4e (encoder only), single-stage (the one-shot baseline stored in the bundle).")
-    var method: String = "e4e"
+    @Option(help: "Inversion method: gradstyle (both streams; needs a GradStyle bundle), e4e (encoder only), single-stage (the one-shot baseline stored in the bundle), hfgi (an HFGI checkpoint). Default: hfgi for HFGI checkpoints, else e4e.")
+    var method: String?
 
     @Option(help: "Inversion model: pSp/e4e/HFGI .pt or our .safetensors.")
     var model: String
@@ -44,8 +44,8 @@ struct InvertCommand: ParsableCommand {
     var align = false
 
     func validate() throws {
-        guard InversionJob.Method(rawValue: method) != nil else {
-            throw ValidationError("invalid --method '\(method)': expected e4e, gradstyle or single-stage")
+        if let method, InversionJob.Method(rawValue: method) == nil {
+            throw ValidationError("invalid --method '\(method)': expected e4e, gradstyle, single-stage or hfgi")
         }
         try OptionCheck.count(batch, "--batch", max: 4096)
         try OptionCheck.count(outputSize, "--output-size", max: 8192)
@@ -61,7 +61,8 @@ struct InvertCommand: ParsableCommand {
         let device = try global.apply()
         var job = InversionJob(modelURL: URL(fileURLWithPath: model), input: URL(fileURLWithPath: input),
                                out: URL(fileURLWithPath: out))
-        job.method = InversionJob.Method(rawValue: method)!
+        job.method = method.flatMap { InversionJob.Method(rawValue: $0) }
+            ?? ModelLoading.defaultMethod(for: job.modelURL, fallback: .e4e)
         job.saveLatents = saveLatents
         job.batch = batch
         job.outputSize = outputSize

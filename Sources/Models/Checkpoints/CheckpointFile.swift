@@ -83,6 +83,16 @@ public struct CheckpointFile {
         }
     }
 
+    /// The names under top-level `key` without reading tensor data (a `.pt` dict's keys; a safetensors file's names
+    /// after `key.`).
+    public func names(under key: String) throws -> [String] {
+        switch kind {
+        case .torch: return try torch!.keys(under: key)
+        case .safetensors: return safetensors!.names.filter { $0.hasPrefix(key + ".") }.map { String($0.dropFirst(key.count + 1)) }
+        case .npy: return []
+        }
+    }
+
     /// A single tensor stored at top-level `key` (e.g. `latent_avg`), or nil when there is none.
     public func tensor(_ key: String) throws -> HostTensor? {
         switch kind {

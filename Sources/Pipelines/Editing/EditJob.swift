@@ -41,6 +41,8 @@ public enum InversionMethod: String, CaseIterable, Sendable {
     case e4e
     /// The one-shot baseline network stored in the same model file (stage 64², full attention).
     case singleStage = "single-stage"
+    /// HFGI (Tengfei-Wang/HFGI): distortion map, ADA and consultation fusion, from an HFGI checkpoint.
+    case hfgi
 }
 
 /// `gradstyle edit`: invert each image, apply every requested edit through the Editing Stream, write the results,
@@ -56,6 +58,8 @@ public struct EditJob {
     public var batch = 4
     public var quiet = false
     public var noise: NoiseMode = .const
+    /// HFGI's networks, for `method == .hfgi` (`model` then holds its e4e part).
+    public var hfgi: HFGIModel?
 
     public init(model: GradStyleModel, input: InputImages, out: URL, edits: [EditRequest], directions: DirectionLibrary) {
         self.model = model
@@ -76,10 +80,11 @@ public struct EditJob {
     }
 
     /// Output image for a code, through the method's stream.
-    func render(_ rec: Reconstruction, latent: Tensor) -> Tensor {
+    func render(_ rec: Reconstruction, hfgiResidual: Tensor?, latent: Tensor) -> Tensor {
         switch method {
         case .e4e: return model.generator.synthesis(latent, noise: noise)
         case .gradstyle, .singleStage: return model.edit(rec, editedLatent: latent, noise: noise).image
+        case .hfgi: return hfgi!.edit(residual: hfgiResidual!, editedLatent: latent, noise: noise).image
         }
     }
 
@@ -89,6 +94,7 @@ public struct EditJob {
 
     public func run() throws -> Result {
         guard !edits.isEmpty else { throw ModelError("nothing to do: give at least one --edit or --sweep") }
+        guard (method == .hfgi) == (hfgi != nil) else { throw ModelError("the hfgi method needs an HFGI model (and only it uses one)") }
         // Resolve every edit before any work, so a typo fails fast and writes nothing.
         let resolved = try edits.map { ($0, try directions.edit(named: $0.name)) }
         try input.checkHeaders()
@@ -115,14 +121,15 @@ public struct EditJob {
             let x = try input.batch(range, size: size, device: device, notes: &result.notes)
             try withTorchErrors {
                 try withInferenceMode {
-                    let rec = model.reconstruct(x, noise: noise, useResiduals: method != .e4e)
-                    let inversion = rec.image
+                    let rec = model.reconstruct(x, noise: noise, useResiduals: method != .e4e && method != .hfgi)
+                    let hfgiRec = hfgi?.reconstruct(x, noise: noise)
+                    let inversion = hfgiRec?.result.image ?? rec.image
                     var columns: [(label: String, images: Tensor)] = [("source", x), ("inversion", inversion)]
                     var strips: [(name: String, images: [Tensor], labels: [String])] = []
                     for (request, edit) in resolved {
                         var frames: [Tensor] = []
                         for s in request.strengths {
-                            let y = render(rec, latent: edit.apply(rec.latent, strength: s))
+                            let y = render(rec, hfgiResidual: hfgiRec?.residual, latent: edit.apply(rec.latent, strength: s))
                             frames.append(y)
                             if !request.isSweep { columns.append(("\(request.name) \(EditJob.strengthLabel(s))", y)) }
                         }

@@ -70,9 +70,11 @@ public struct InversionJob {
         try images.checkHeaders()
         let names = images.stems
 
-        let model = try InversionModel.load(modelURL, device: device, encoderType: encoderType).eval()
+        // HFGI adds its distortion map, ADA and consultation fusion to its e4e part.
+        let hfgi = method == .hfgi ? try HFGIModel.load(modelURL, device: device).eval() : nil
+        let model = try hfgi?.inversion ?? InversionModel.load(modelURL, device: device, encoderType: encoderType).eval()
         // GradStyle (or its one-shot baseline) adds the residual streams on top of the same encoder and generator.
-        let gradstyle: GradStyleModel? = method == .e4e ? nil
+        let gradstyle: GradStyleModel? = method == .e4e || method == .hfgi ? nil
             : GradStyleModel(inversion: model, network: try GradStyleBundle.loadNetwork(
                 try CheckpointFile(modelURL), prefix: method == .gradstyle ? GradStyleBundle.mainPrefix : GradStyleBundle.singleStagePrefix,
                 device: device))
@@ -96,7 +98,10 @@ public struct InversionJob {
                 let (w, y) = try withTorchErrors {
                     try withInferenceMode { () throws -> (Tensor, Tensor) in
                         let (w, y): (Tensor, Tensor)
-                        if let gradstyle {
+                        if let hfgi {
+                            let rec = hfgi.reconstruct(x).result
+                            (w, y) = (rec.latent, rec.image)
+                        } else if let gradstyle {
                             let rec = gradstyle.reconstruct(x)
                             (w, y) = (rec.latent, rec.image)
                         } else {
