@@ -22,7 +22,7 @@ B=${BIN:-.build/release/gradstyle}
 RUN=${RUN:-runs/default}
 GAN_STEPS=${GAN_STEPS:-5000}
 ENC_STEPS=${ENC_STEPS:-3000}
-GS_STEPS=${GS_STEPS:-1600}
+GS_STEPS=${GS_STEPS:-1000}
 SS_STEPS=${SS_STEPS:-500}
 CLS_STEPS=${CLS_STEPS:-2000}
 [ -x "$B" ] || swift build -c release --product gradstyle
