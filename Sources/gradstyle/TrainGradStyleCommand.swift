@@ -49,6 +49,8 @@ struct TrainGradStyleCommand: ParsableCommand {
     @Option(help: "Strength of the small warps of --misalign-mix.") var misalignSmall: Double = 0.05
     @Flag(help: "Let the Editing Stream's losses train the Gradual Residual Modules too (default: they train the Aligners; the residual modules learn from the reconstruction alone).")
     var editTrainsResiduals = false
+    @Flag(help: "Let the Editing Stream's losses train the shared Gate&Fusion too (default: the fusion learns from the reconstruction alone).")
+    var editTrainsFusion = false
 
     @Option(help: "Injection stages, coarse to fine, e.g. 16,32,64.") var stages: String = "16,32,64"
     @Option(help: "after_conv0 or after_conv1.") var injectPoint: String = "after_conv0"
@@ -142,6 +144,7 @@ struct TrainGradStyleCommand: ParsableCommand {
         }
         options.misalignMix = MisalignMixture(none: none, small: small, large: large, smallStrength: misalignSmall)
         options.editTrainsResiduals = editTrainsResiduals
+        options.editTrainsFusion = editTrainsFusion
         do { try options.misalignMix!.validate() } catch { throw ValidationError("invalid --misalign-mix / --misalign-small: \(error)") }
         options.checkpointEvery = checkpointEvery
         options.sampleEvery = sampleEvery

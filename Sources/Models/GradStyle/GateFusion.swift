@@ -28,15 +28,20 @@ public final class GateFusion: Module {
         }
     }
 
-    /// f̂ = f + α · fusion(f, F).
-    public func callAsFunction(feature f: Tensor, residual r: Tensor) -> Tensor {
-        let a = alpha.reshape([1, 1, 1, 1])
+    /// f̂ = f + α · fusion(f, F). With `learns` false the same weights are used but gradients do not reach them
+    /// (the Editing Stream's losses can then train the Aligners alone).
+    public func callAsFunction(feature f: Tensor, residual r: Tensor, learns: Bool = true) -> Tensor {
+        func apply(_ c: Conv2d, _ x: Tensor) -> Tensor {
+            learns ? c(x) : Functional.conv2d(x, weight: c.weight.detach(), bias: c.bias?.detach(), stride: c.stride,
+                                              padding: c.padding, dilation: c.dilation, groups: c.groups)
+        }
+        let a = (learns ? alpha : alpha.detach()).reshape([1, 1, 1, 1])
         switch kind {
         case .gate:
-            let g = gate!(Tensor.cat([f, r], dim: 1)).sigmoid()
+            let g = apply(gate!, Tensor.cat([f, r], dim: 1)).sigmoid()
             return f + a * g * r
         case .modulation:
-            return f + a * (f * gamma!(r) + beta!(r))
+            return f + a * (f * apply(gamma!, r) + apply(beta!, r))
         case .add:
             return f + a * r
         }

@@ -117,8 +117,9 @@ public final class GradStyleModel {
         edit(residuals: rec.residuals, reconstructionFeatures: rec.features, editedLatent: editedLatent, noise: noise)
     }
 
+    /// `fusionLearns: false` (training): the shared Gate&Fusion weights are used without receiving gradients.
     public func edit(residuals: [Tensor], reconstructionFeatures: [Tensor], editedLatent: Tensor,
-                     noise: NoiseMode = .const) -> EditResult {
+                     noise: NoiseMode = .const, fusionLearns: Bool = true) -> EditResult {
         precondition(residuals.count == network.config.stages.count, "GradStyleModel.edit: one residual per stage")
         var aligned: [Tensor] = [], features: [Tensor] = []
         let point = network.injectPoint
@@ -130,7 +131,7 @@ public final class GradStyleModel {
                                          reconstruction: needsRec ? reconstructionFeatures[i] : nil, config: config)
             aligned.append(a)
             features.append(f)
-            return self.network.fusions[i](feature: f, residual: a)
+            return self.network.fusions[i](feature: f, residual: a, learns: fusionLearns)
         }
         return EditResult(image: image, alignedResiduals: aligned, features: features)
     }

@@ -26,6 +26,8 @@ public struct GradStyleTrainingOptions: Codable, Equatable {
     /// Aligner passes on). false: they train only the Aligners (and the shared fusion); the GRMs learn from the
     /// reconstruction alone. nil = true (runs from before the option).
     public var editTrainsResiduals: Bool? = false
+    /// Whether the Editing Stream's losses also train the shared Gate&Fusion. nil = true (runs from before the option).
+    public var editTrainsFusion: Bool? = false
     public var sampleEvery = 500
     public var checkpointEvery = 500
 
@@ -170,10 +172,10 @@ public final class GradStyleTrainer {
             let warp = RandomWarp.random(strengths: options.misalignStrengths(count: x.size(0)))
             let xt = warp.apply(x)
             let (wt, pyramidT) = withNoGrad { model.encode(xt) }
-            let edited = options.editTrainsResiduals ?? true
-                ? model.edit(rec, editedLatent: wt, noise: .const)
-                : model.edit(residuals: rec.residuals.map { $0.detach() }, reconstructionFeatures: rec.features,
-                             editedLatent: wt, noise: .const)
+            let trainsResiduals = options.editTrainsResiduals ?? true
+            let edited = model.edit(residuals: trainsResiduals ? rec.residuals : rec.residuals.map { $0.detach() },
+                                    reconstructionFeatures: rec.features, editedLatent: wt, noise: .const,
+                                    fusionLearns: options.editTrainsFusion ?? true)
             let (ediY, ediX) = aligned(edited.image, xt)
             let (ediLoss, ediParts) = losses(ediY, ediX, options)
             total = total + ediLoss
