@@ -13,8 +13,8 @@
 #   5. InterFaceGAN directions from classifier-labelled samples → $RUN/directions/*.npy
 #   6. GradStyle (stages 8, 16, 32: the encoder pyramid of a 128² input; motion-gated Aligners, 7×7 windows at 32²)
 #      and the one-shot baseline (32², full attention) → $RUN/gradstyle/model.safetensors
-# Step counts default to the shipped model's (MODEL_CARD.md); the GradStyle stages ran with --threads 1, two
-# processes side by side.
+# Step counts default to the shipped model's (MODEL_CARD.md); the shipped one-shot baseline was trained before the
+# fusion stopped learning from the editing losses, hence its --edit-trains-fusion.
 #   7. copy the small files into models/default/
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,10 +51,10 @@ done
 
 $B train gradstyle --encoder $RUN/encoder/model.safetensors --data $RUN/data --out $RUN/gradstyle --steps $GS_STEPS \
   --batch 4 --lr 0.0005 --optimizer adam --stages 8,16,32 --residual-channels 32 --heads 2 --head-dim 16 --lambda-lpips 0 --lambda-id 0 \
-  --checkpoint-every 100 --sample-every 100 --seed 5 --threads 1 $(resume $RUN/gradstyle)
+  --checkpoint-every 100 --sample-every 100 --seed 5 --threads 2 $(resume $RUN/gradstyle)
 $B train gradstyle --encoder $RUN/encoder/model.safetensors --data $RUN/data --out $RUN/single_stage --steps $SS_STEPS \
   --batch 4 --lr 0.0005 --optimizer adam --stages 8,16,32 --residual-channels 32 --heads 2 --head-dim 16 --lambda-lpips 0 --lambda-id 0 \
-  --single-stage --merge-into $RUN/gradstyle/model.safetensors --checkpoint-every 100 --sample-every 100 --seed 6 \
+  --single-stage --edit-trains-fusion --merge-into $RUN/gradstyle/model.safetensors --checkpoint-every 100 --sample-every 100 --seed 6 \
   --threads 1 $(resume $RUN/single_stage)
 
 mkdir -p models/default/directions
