@@ -160,14 +160,8 @@ struct BenchCommand: ParsableCommand {
             }
             var config = GradStyleConfig()
             config.attention = kind
-            guard let path = AlignerPath(rawValue: alignerPath) else {
-                throw ValidationError("invalid --aligner-path '\(alignerPath)': motion_gate, scalar_gate or attention")
-            }
-            config.alignerPath = path
-            guard window == 0 || (window > 0 && window % 2 == 1 && window <= 63) else {
-                throw ValidationError("invalid --window \(window): an odd size from 1 to 63, or 0 for global attention")
-            }
-            config.window = window == 0 ? nil : window
+            config.alignerPath = try OptionCheck.alignerPath(alignerPath)
+            config.window = try OptionCheck.attentionWindow(window)
             model = try GradStyleBenchmark.official(size: size, config: config, device: device)
             description = "random weights, official FFHQ shapes at \(size)² (e4e IR-SE50 256² input; GradStyle \(config.summary))"
         }

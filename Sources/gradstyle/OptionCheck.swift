@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 
 /// The one place numeric command-line options are checked: a number that is NaN, infinite, negative where a count
 /// is meant, or absurdly large fails validation with one line naming the flag, before any work starts (instead of
@@ -24,6 +25,22 @@ enum OptionCheck {
     /// Steps, counts and sizes: at least `min`, at most a limit far beyond any real run.
     static func count(_ value: Int?, _ flag: String, min: Int = 1, max: Int = 1_000_000_000) throws {
         try int(value, flag, min...max)
+    }
+
+    /// `--aligner-path` (train gradstyle, bench gradstyle).
+    static func alignerPath(_ value: String) throws -> AlignerPath {
+        guard let path = AlignerPath(rawValue: value) else {
+            throw ValidationError("invalid --aligner-path '\(value)': motion_gate, scalar_gate or attention")
+        }
+        return path
+    }
+
+    /// `--window`: an odd side from 1 to 63, or 0 (nil: attention over all positions).
+    static func attentionWindow(_ value: Int) throws -> Int? {
+        guard value == 0 || (value > 0 && value % 2 == 1 && value <= 63) else {
+            throw ValidationError("invalid --window \(value): an odd size from 1 to 63, or 0 for global attention")
+        }
+        return value == 0 ? nil : value
     }
 
     /// How many intra-op threads make sense: a few per core (more only add contention), at least 64.

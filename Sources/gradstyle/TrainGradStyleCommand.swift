@@ -107,14 +107,8 @@ struct TrainGradStyleCommand: ParsableCommand {
             throw ValidationError("invalid --position-encoding '\(positionEncoding)': none, sinusoidal or relative")
         }
         c.positionEncoding = position == .none ? nil : position
-        guard let path = AlignerPath(rawValue: alignerPath) else {
-            throw ValidationError("invalid --aligner-path '\(alignerPath)': motion_gate, scalar_gate or attention")
-        }
-        c.alignerPath = path
-        guard window == 0 || (window > 0 && window % 2 == 1 && window <= 63) else {
-            throw ValidationError("invalid --window \(window): an odd size from 1 to 63, or 0 for global attention")
-        }
-        c.window = window == 0 ? nil : window
+        c.alignerPath = try OptionCheck.alignerPath(alignerPath)
+        c.window = try OptionCheck.attentionWindow(window)
         c.windowFrom = windowFrom
         if singleStage {
             c.stages = [list.contains(64) ? 64 : list.max()!]
