@@ -38,8 +38,8 @@ enum EditorPage {
     <section id="controls">
       <h2>Image</h2>
       <div id="faces"></div>
-      <p><input type="file" id="upload" accept="image/png,image/jpeg">
-      <label><input type="checkbox" id="align"> find and align the face (photos)</label></p>
+      <p><input type="file" id="upload" accept="image/png,image/jpeg"></p>
+      <p><label><input type="checkbox" id="align"> photo: find and align the face first</label></p>
       <h2>Method</h2>
       <select id="method"></select>
       <h2>Edits (σ)</h2>

@@ -21,15 +21,18 @@ public final class EditorServer: @unchecked Sendable {
     public init(service: EditorService) throws {
         self.service = service
         let options = service.options
-        let address: any SocketAddress
-        do {
-            address = options.host.contains(":") ? try sockaddr_in6.inet6(ip6: options.host, port: options.port)
-                                                 : try sockaddr_in.inet(ip4: options.host, port: options.port)
-        } catch {
-            throw EditorError(.badRequest, "--host \(options.host): not an IPv4 or IPv6 address (e.g. 127.0.0.1 or ::1)")
-        }
+        let address = try EditorServer.socketAddress(host: options.host, port: options.port)
         // Edits wait in the queue behind other model work: allow well over one inversion per request.
         http = HTTPServer(address: address, timeout: 300)
+    }
+
+    /// The address to listen on: an IPv4 or IPv6 literal (no name lookup: "localhost" could resolve off-loopback).
+    public static func socketAddress(host: String, port: UInt16) throws -> any SocketAddress {
+        do {
+            return host.contains(":") ? try sockaddr_in6.inet6(ip6: host, port: port) : try sockaddr_in.inet(ip4: host, port: port)
+        } catch {
+            throw EditorError(.badRequest, "--host \(host): not an IPv4 or IPv6 address (e.g. 127.0.0.1 or ::1)")
+        }
     }
 
     /// Starts listening; returns the port (useful with port 0).

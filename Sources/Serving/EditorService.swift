@@ -49,7 +49,7 @@ public final class EditorService: @unchecked Sendable {
                                             device: options.device)
             self.session = session
             images = EditorImages(maxUploads: options.maxUploads)
-            for face in try session.heldOutFaces(count: options.heldOutFaces) {
+            for face in options.heldOutFaces > 0 ? try session.heldOutFaces(count: options.heldOutFaces) : [] {
                 let before = try ImageCodec.encode(try ImageTensors.rasterImages(face.original)[0], as: .png)
                 images.addHeldOut(EditorImage(id: face.name, label: "held-out \(face.name)", input: face.input, beforePNG: before))
             }

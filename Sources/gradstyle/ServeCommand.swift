@@ -37,6 +37,7 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         try OptionCheck.int(port, "--port", 0...65535)
         try OptionCheck.int(maxUploadMb, "--max-upload-mb", 1...1024)
+        do { _ = try EditorServer.socketAddress(host: host, port: 0) } catch { throw ValidationError("\(error)") }
         for (flag, path) in [("--model", model), ("--hfgi", hfgi), ("--directions", directions)] {
             if let path, !FileManager.default.fileExists(atPath: path) { throw ValidationError("\(flag) \(path): no such file or folder") }
         }

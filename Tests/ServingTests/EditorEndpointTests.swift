@@ -238,7 +238,7 @@ final class EditorEndpointTests: XCTestCase {
     }
 
     func testFolderIsDeletedAtShutdown() throws {
-        let running = try F.start()
+        let running = try F.start(heldOutFaces: 0)
         let folder = running.service.folder.url
         let image = try ImageCodec.encode(RasterImage(width: 64, height: 64, channels: 3, fill: 10), as: .png)
         let r = try F.blocking { try await F.request(running.base, "POST", "/api/images", body: image) }

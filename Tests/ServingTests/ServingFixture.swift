@@ -50,12 +50,12 @@ enum ServingFixture {
     }
 
     /// A new server (the caller stops it).
-    static func start(maxUploads: Int = maxUploads) throws -> Running {
+    static func start(maxUploads: Int = maxUploads, heldOutFaces: Int = 3) throws -> Running {
         var options = ServeOptions(model: model)
         options.port = 0
         options.maxUploadBytes = maxUploadBytes
         options.maxUploads = maxUploads
-        options.heldOutFaces = 3
+        options.heldOutFaces = heldOutFaces
         let service = try EditorService(options: options)
         let server = try EditorServer(service: service)
         let port = try blocking { try await server.start() }

@@ -1,14 +1,12 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import XCTest
 
-/// A headless Chromium driven through chromedriver's WebDriver protocol (plain HTTP + JSON), for the editor's
-/// browser test. Skips (never passes) where Debian's chromium or chromium-driver is not installed.
+/// A headless Chromium driven through chromedriver's WebDriver protocol (plain HTTP + JSON, sent with curl), for
+/// the editor's browser test. Skips (never passes) where Debian's chromium or chromium-driver is not installed.
 final class WebDriverSession {
     static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
     static let chromedriver = ["/usr/bin/chromedriver"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let curl = "/usr/bin/curl"
 
     private let driver: Process
     private let base: URL
@@ -16,8 +14,9 @@ final class WebDriverSession {
     private let profile: URL
 
     init() throws {
-        guard let chromium = WebDriverSession.chromium, let chromedriver = WebDriverSession.chromedriver else {
-            throw XCTSkip("headless Chromium is not installed (Debian's chromium and chromium-driver; scripts/setup installs them)")
+        guard let chromium = WebDriverSession.chromium, let chromedriver = WebDriverSession.chromedriver,
+              FileManager.default.isExecutableFile(atPath: WebDriverSession.curl) else {
+            throw XCTSkip("headless Chromium is not installed (Debian's chromium, chromium-driver and curl; scripts/setup installs them)")
         }
         let port = 20_000 + Int.random(in: 0..<30_000)
         base = URL(string: "http://127.0.0.1:\(port)/")!
@@ -29,9 +28,16 @@ final class WebDriverSession {
         driver.standardError = FileHandle.nullDevice
         try driver.run()
         let deadline = Date().addingTimeInterval(20)
+        var last = "no answer"
         while true {
-            if let status = try? call("GET", "status"), (status["value"] as? [String: Any])?["ready"] as? Bool == true { break }
-            guard Date() < deadline else { close(); throw WebDriverError("chromedriver did not start on port \(port)") }
+            do {
+                let status = try call("GET", "status")
+                if (status["value"] as? [String: Any])?["ready"] as? Bool == true { break }
+                last = "\(status)"
+            } catch {
+                last = "\(error)"
+            }
+            guard Date() < deadline else { close(); throw WebDriverError("chromedriver did not start on port \(port): \(last)") }
             Thread.sleep(forTimeInterval: 0.1)
         }
         let options: [String: Any] = ["binary": chromium,
@@ -96,15 +102,22 @@ final class WebDriverSession {
         return reply["value"]
     }
 
+    /// One WebDriver call through curl: chromedriver writes headers without a space after the colon
+    /// ("Content-Length:251"), which FoundationNetworking's URLSession refuses ("Failed writing header").
     private func call(_ method: String, _ path: String, _ body: [String: Any]? = nil) throws -> [String: Any] {
-        var request = URLRequest(url: URL(string: path, relativeTo: base)!)
-        request.httpMethod = method
-        request.timeoutInterval = 60
-        if let body {
-            request.httpBody = try JSONSerialization.data(withJSONObject: body)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        let data = try ServingFixture.blocking { try await URLSession.shared.data(for: request).0 }
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: WebDriverSession.curl)
+        curl.arguments = ["-s", "--max-time", "60", "-X", method, "-H", "Content-Type: application/json", "--data-binary", "@-",
+                          URL(string: path, relativeTo: base)!.absoluteString]
+        let input = Pipe(), output = Pipe()
+        curl.standardInput = input
+        curl.standardOutput = output
+        try curl.run()
+        input.fileHandleForWriting.write(try body.map { try JSONSerialization.data(withJSONObject: $0) } ?? Data())
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        curl.waitUntilExit()
+        guard curl.terminationStatus == 0 else { throw WebDriverError("curl \(method) \(path) failed with status \(curl.terminationStatus)") }
         return (try JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
     }
 }
