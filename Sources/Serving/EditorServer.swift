@@ -23,7 +23,8 @@ public final class EditorServer: @unchecked Sendable {
         let options = service.options
         let address = try EditorServer.socketAddress(host: options.host, port: options.port)
         // Edits wait in the queue behind other model work: allow well over one inversion per request.
-        http = HTTPServer(address: address, timeout: 300)
+        // FlyingFox logs to stdout; the CLI's output is its own (errors reach the page as HTTP errors).
+        http = HTTPServer(address: address, timeout: 300, logger: .disabled)
     }
 
     /// The address to listen on: an IPv4 or IPv6 literal (no name lookup: "localhost" could resolve off-loopback).
@@ -72,6 +73,30 @@ public final class EditorServer: @unchecked Sendable {
         }
         done.wait()
         if let failure { throw EditorError(.internalError, "the server stopped: \(failure)") }
+    }
+
+    /// Starts, times `steps` slider edits of the first held-out face with the default method along the first
+    /// direction (`EditLatencyBenchmark`), and stops.
+    public func measureEditLatency(steps: Int) throws -> EditLatencyBenchmark.Result {
+        guard let image = service.images.all.first?.id, let direction = service.directionNames.first else {
+            throw EditorError(.badRequest, "nothing to measure: the model needs a direction file and a held-out face")
+        }
+        let method = service.defaultMethod
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outcome: Result<EditLatencyBenchmark.Result, Error> = .failure(EditorError(.internalError, "not run"))
+        Task {
+            do {
+                let port = try await self.start()
+                let base = URL(string: "http://\(service.options.host.contains(":") ? "[\(service.options.host)]" : service.options.host):\(port)/")!
+                outcome = .success(try await EditLatencyBenchmark.run(base: base, image: image, method: method, direction: direction, steps: steps))
+            } catch {
+                outcome = .failure(error)
+            }
+            await self.stop()
+            done.signal()
+        }
+        done.wait()
+        return try outcome.get()
     }
 
     /// Stops listening and waits for the run loop to end; the service's folder is the caller's to remove.

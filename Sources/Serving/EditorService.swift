@@ -76,6 +76,10 @@ public final class EditorService: @unchecked Sendable {
     /// How many inversions were computed (each image × method once; a cache hit computes none).
     public var inversionCount: Int { get async throws { try await worker.submit { self.session.inversionCount } } }
 
+    /// GradStyle when the bundle has it.
+    public var defaultMethod: String { session.methodNames.contains("gradstyle") ? "gradstyle" : session.methodNames.last! }
+    public var directionNames: [String] { session.directions.map(\.name) }
+
     public func page() -> Reply {
         Reply(status: 200, contentType: "text/html; charset=utf-8", body: Data(EditorPage.html.utf8))
     }
@@ -83,7 +87,7 @@ public final class EditorService: @unchecked Sendable {
     public func info() -> Reply {
         .json([
             "methods": session.methodNames,
-            "defaultMethod": session.methodNames.contains("gradstyle") ? "gradstyle" : session.methodNames.last!,
+            "defaultMethod": defaultMethod,
             "directions": session.directions.map { ["name": $0.name, "sigma": $0.sigma] },
             "images": images.all.map { ["id": $0.id, "label": $0.label] },
             "resolution": session.resolution,

@@ -34,9 +34,13 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Largest upload in MB.")
     var maxUploadMb: Int = 20
 
+    @Option(help: "Measure instead of serving: time N slider edits over loopback HTTP (after the inversion), print, exit.")
+    var benchEdits: Int?
+
     func validate() throws {
         try OptionCheck.int(port, "--port", 0...65535)
         try OptionCheck.int(maxUploadMb, "--max-upload-mb", 1...1024)
+        try OptionCheck.int(benchEdits, "--bench-edits", 1...10_000)
         do { _ = try EditorServer.socketAddress(host: host, port: 0) } catch { throw ValidationError("\(error)") }
         for (flag, path) in [("--model", model), ("--hfgi", hfgi), ("--directions", directions)] {
             if let path, !FileManager.default.fileExists(atPath: path) { throw ValidationError("\(flag) \(path): no such file or folder") }
@@ -55,8 +59,15 @@ struct ServeCommand: ParsableCommand {
         options.port = UInt16(port)
         options.maxUploadBytes = maxUploadMb << 20
         options.device = device
+        if benchEdits != nil { options.port = 0 }
         let service = try EditorService(options: options)
         defer { service.shutdown() }
+        if let benchEdits {
+            let r = try EditorServer(service: service).measureEditLatency(steps: benchEdits)
+            print(String(format: "serve: slider→image over HTTP, %d edits: median %.1f ms, max %.1f ms (in the server: median %.1f ms)",
+                         r.steps, r.medianMs, r.maxMs, r.serverMedianMs))
+            return
+        }
         try EditorServer(service: service).runUntilInterrupted { url in
             print("gradstyle serve: \(url) (model \(modelURL.path); Ctrl-C stops and deletes the uploads)")
             fflush(stdout)

@@ -77,3 +77,18 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp.path), [], "the server left files behind")
     }
 }
+
+extension ServeCommandTests {
+    /// `serve --bench-edits N` times N slider edits over HTTP and prints one line (the `bench` figure).
+    func testBenchEditsPrintsLatency() throws {
+        let (process, out, _) = try start(["--model", F.model.path, "--bench-edits", "3", "--quiet"])
+        process.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 0, text)
+        XCTAssertTrue(text.hasPrefix("serve: slider→image over HTTP, 3 edits: median "), text)
+        // The round trip includes the server's own time.
+        let numbers = text.split(whereSeparator: { !"0123456789.".contains($0) }).compactMap { Double($0) }.filter { $0 != 3 }
+        XCTAssertEqual(numbers.count, 3, text)
+        XCTAssertGreaterThanOrEqual(numbers[0], numbers[2], text)
+    }
+}
