@@ -4,7 +4,9 @@ import Foundation
 /// libtorch call there would stall the HTTP server on a 2-core machine, so the page stays responsive).
 ///
 /// Jobs may carry a key (one per page session): a new job with the key of a job still waiting replaces it, and
-/// the replaced one fails with `.superseded` — stale slider positions are dropped, the latest one wins.
+/// the replaced one fails with `.superseded` — stale slider positions are dropped, the latest one wins. Requests
+/// from one page travel on several connections and can arrive out of order, so "latest" is the page's own
+/// sequence number when it sends one: a job older than one already seen for its key is dropped on arrival.
 public final class EditWorker: @unchecked Sendable {
     private struct Job {
         var key: String?
@@ -16,6 +18,8 @@ public final class EditWorker: @unchecked Sendable {
     private var waiting: [Job] = []
     private var stopped = false
     private var dropped = 0
+    /// The highest sequence number seen per key.
+    private var newest: [String: Int] = [:]
 
     /// Jobs replaced before they ran (for tests and the log).
     public var droppedCount: Int {
@@ -25,9 +29,17 @@ public final class EditWorker: @unchecked Sendable {
     }
 
     public init(name: String = "gradstyle-serve-worker") {
-        let thread = Thread { [unowned self] in self.loop() }
+        // The thread holds the worker until `stop()`.
+        let thread = Thread { self.loop() }
         thread.name = name
         thread.start()
+    }
+
+    /// Jobs waiting to run.
+    public var waitingCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return waiting.count
     }
 
     /// Stops the thread after the running job; waiting jobs fail with `.superseded`.
@@ -41,9 +53,9 @@ public final class EditWorker: @unchecked Sendable {
         for job in left { job.drop() }
     }
 
-    /// Runs `work` on the worker thread and returns its result; with `key`, a later job of the same key that
-    /// arrives while this one waits replaces it.
-    public func submit<T>(key: String? = nil, _ work: @escaping () throws -> T) async throws -> T {
+    /// Runs `work` on the worker thread and returns its result; with `key`, a later job of the same key (a higher
+    /// `sequence`, or without one a later arrival) that comes while this one waits replaces it.
+    public func submit<T>(key: String? = nil, sequence: Int? = nil, _ work: @escaping () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             let job = Job(key: key,
                           run: { continuation.resume(with: Result { try work() }) },
@@ -53,6 +65,15 @@ public final class EditWorker: @unchecked Sendable {
                 condition.unlock()
                 job.drop()
                 return
+            }
+            if let key, let sequence {
+                if let seen = newest[key], sequence <= seen {
+                    dropped += 1
+                    condition.unlock()
+                    job.drop()
+                    return
+                }
+                newest[key] = sequence
             }
             var replaced: Job? = nil
             if let key, let i = waiting.firstIndex(where: { $0.key == key }) {

@@ -4,6 +4,8 @@ import Foundation
 public struct EditorError: Error, CustomStringConvertible, Equatable {
     public enum Kind: Int, Sendable {
         case badRequest = 400
+        /// A cross-site request (another page posting to the editor).
+        case forbidden = 403
         case notFound = 404
         case methodNotAllowed = 405
         /// A newer slider position from the same page replaced this one before it ran.

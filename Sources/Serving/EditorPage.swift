@@ -63,8 +63,9 @@ enum EditorPage {
     "use strict";
     const $ = id => document.getElementById(id);
     const session = (Math.random().toString(36).slice(2) + Date.now().toString(36)).slice(0, 32);
-    const editor = window.editor = {ready: false, sent: 0, shown: 0, latencies: [], errors: []};
+    const editor = window.editor = {ready: false, sent: 0, placed: 0, shown: 0, latencies: [], errors: []};
     let info = null, image = null, showingBefore = false;
+    const notes = {};  // what the server did to each upload
 
     function status(text, isError) {
       $("status").textContent = text;
@@ -80,22 +81,24 @@ enum EditorPage {
 
     function label(v) { return (v > 0 ? "+" : "") + v.toFixed(2) + "σ"; }
 
-    function body() { return JSON.stringify({session, image, method: $("method").value, edits: strengths()}); }
+    function body(seq) { return JSON.stringify({session, seq, image, method: $("method").value, edits: strengths()}); }
 
     async function requestEdit() {
       if (!image) return;
       const seq = ++editor.sent, t0 = performance.now();
       let r;
       try {
-        r = await fetch("/api/edit", {method: "POST", headers: {"Content-Type": "application/json"}, body: body()});
+        r = await fetch("/api/edit", {method: "POST", headers: {"Content-Type": "application/json"}, body: body(seq)});
       } catch (e) { status("the server did not answer: " + e, true); return; }
       if (r.status === 409) return;  // a newer position replaced this one
       if (!r.ok) { status((await r.json()).error, true); return; }
       const blob = await r.blob();
-      if (seq < editor.shown) return;
+      // Responses may complete out of order: only a newer result than the one last put on screen replaces it.
+      if (seq <= editor.placed) return;
+      editor.placed = seq;
       const url = URL.createObjectURL(blob), img = $("after"), old = img.src;
       img.onload = () => {
-        if (seq < editor.shown) return;
+        if (seq !== editor.placed) return;
         editor.shown = seq;
         const ms = performance.now() - t0;
         editor.latencies.push(ms);
@@ -108,6 +111,7 @@ enum EditorPage {
 
     function select(id) {
       image = id;
+      $("notes").textContent = (notes[id] || []).join("; ");
       for (const b of document.querySelectorAll("#faces button")) b.classList.toggle("selected", b.dataset.id === id);
       $("before").src = "/api/images/" + encodeURIComponent(id) + ".png";
       requestEdit();
@@ -134,7 +138,7 @@ enum EditorPage {
       catch (e) { status("the upload failed: " + e, true); return; }
       const j = await r.json();
       if (!r.ok) { status(file.name + ": " + j.error, true); return; }
-      $("notes").textContent = j.notes.join("; ");
+      notes[j.id] = j.notes;
       addFace(j.id, file.name);
       status("");
       select(j.id);
@@ -163,7 +167,8 @@ enum EditorPage {
       try { info = await (await fetch("/api/info")).json(); }
       catch (e) { status("cannot reach the server: " + e, true); return; }
       $("model").textContent = info.resolution + "² model · " + info.methods.join(", ");
-      for (const m of info.methods) $("method").add(new Option(m, m, false, m === info.defaultMethod));
+      const names = {"e4e": "e4e (code only)", "single-stage": "one-shot (single-stage)", "gradstyle": "GradStyle", "hfgi": "HFGI"};
+      for (const m of info.methods) $("method").add(new Option(names[m] || m, m, false, m === info.defaultMethod));
       for (const d of info.directions) {
         const row = document.createElement("div");
         row.className = "slider";

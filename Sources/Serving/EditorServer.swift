@@ -120,6 +120,12 @@ public final class EditorServer: @unchecked Sendable {
     private static func dispatch(_ request: HTTPRequest, service: EditorService) async throws -> EditorService.Reply {
         let path = request.path
         let method = request.method
+        // Another site's page open in the same browser may post here (it cannot read the answers, but it could
+        // upload or keep the worker busy): browsers send Origin with such requests, and it is not our address.
+        if method != .GET, let origin = request.headers[HTTPHeader("Origin")], let host = request.headers[.host],
+           origin != "http://\(host)" {
+            throw EditorError(.forbidden, "cross-site request from \(origin) refused")
+        }
         func only(_ allowed: HTTPMethod) throws {
             guard method == allowed else { throw EditorError(.methodNotAllowed, "\(path) takes \(allowed.rawValue), not \(method.rawValue)") }
         }
@@ -168,7 +174,7 @@ public final class EditorServer: @unchecked Sendable {
     }
 
     static func phrase(_ status: Int) -> String {
-        [200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
+        [200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
          415: "Unsupported Media Type", 422: "Unprocessable Content", 500: "Internal Server Error"][status] ?? "Error"
     }
 }

@@ -14,7 +14,7 @@ public final class EditorService: @unchecked Sendable {
         public var headers: [String: String] = [:]
 
         static func json(_ object: Any, status: Int = 200) -> Reply {
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
             return Reply(status: status, contentType: "application/json", body: data)
         }
 
@@ -23,9 +23,11 @@ public final class EditorService: @unchecked Sendable {
         public static func error(_ error: EditorError) -> Reply { json(["error": error.message], status: error.status) }
     }
 
-    /// What the page asks for: an image, a method, and a strength in σ per direction.
+    /// What the page asks for: an image, a method, and a strength in σ per direction; `seq` orders one page's
+    /// requests (they may arrive out of order).
     struct EditBody: Decodable {
         var session: String
+        var seq: Int?
         var image: String
         var method: String
         var edits: [String: Double]
@@ -129,7 +131,7 @@ public final class EditorService: @unchecked Sendable {
             let request = try EditorService.parse(body)
             guard let image = images[request.image] else { throw EditorError(.notFound, "no image '\(request.image)'") }
             let start = Date()
-            let png = try await worker.submit(key: "edit:" + request.session) {
+            let png = try await worker.submit(key: "edit:" + request.session, sequence: request.seq) {
                 try ImageCodec.encode(try self.session.render(id: image.id, input: image.input, method: request.method,
                                                               strengths: request.edits), as: .png)
             }

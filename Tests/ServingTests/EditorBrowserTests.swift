@@ -65,6 +65,13 @@ final class EditorBrowserTests: XCTestCase {
                      median, sorted.last!, sorted.count, Date().timeIntervalSince(start)))
         XCTAssertLessThanOrEqual(median, 500, "slider→image latency \(latencies)")
 
+        // Pick a held-out face: it is shown with the sliders' current edit.
+        let sent = try XCTUnwrap(browser.execute("return editor.sent;") as? Int)
+        try browser.click(try browser.element("#faces button[data-id=face00000]"))
+        try browser.wait("the held-out face's edit", "return editor.sent > \(sent) && editor.shown === editor.sent;")
+        XCTAssertEqual(try browser.execute("return document.querySelector('#faces button.selected').dataset.id;") as? String, "face00000")
+        XCTAssertEqual(try browser.execute("return editor.errors;") as? [String], [])
+
         if let path = ProcessInfo.processInfo.environment["GRADSTYLE_SERVE_SCREENSHOT"] {
             try browser.screenshot().write(to: URL(fileURLWithPath: path))
         }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import ImageIO
 import Models
 import Pipelines
@@ -106,6 +109,21 @@ final class EditorEndpointTests: XCTestCase {
             XCTAssertEqual(r.status, status, r.error)
             XCTAssertTrue(r.error.contains(message), "\(r.error) lacks \(message)")
         }
+    }
+
+    func testCrossSitePostsAreRefused() throws {
+        let base = try F.server().base
+        var request = URLRequest(url: URL(string: "api/edit", relativeTo: base)!)
+        request.httpMethod = "POST"
+        request.httpBody = F.editBody(image: "face00000")
+        request.setValue("http://evil.example", forHTTPHeaderField: "Origin")
+        let (data, response) = try F.blocking { try await URLSession.shared.data(for: request) }
+        XCTAssertEqual((response as? HTTPURLResponse)?.statusCode, 403)
+        XCTAssertTrue(String(decoding: data, as: UTF8.self).contains("cross-site request from http://evil.example refused"))
+        // The page's own origin is accepted.
+        request.setValue("http://127.0.0.1:\(base.port!)", forHTTPHeaderField: "Origin")
+        let (_, ok) = try F.blocking { try await URLSession.shared.data(for: request) }
+        XCTAssertEqual((ok as? HTTPURLResponse)?.statusCode, 200)
     }
 
     func testRoutingErrors() throws {
@@ -235,6 +253,23 @@ final class EditorEndpointTests: XCTestCase {
         try F.blocking { try await busy.value }
         XCTAssertEqual(statuses.filter { $0 == 409 }.count, 4, "\(statuses)")
         XCTAssertEqual(statuses.filter { $0 == 200 }.count, 3, "\(statuses)")
+    }
+
+    /// A page's requests can overtake each other on separate connections: an older slider position (lower seq)
+    /// arriving after a newer one is dropped at once, even while the worker is busy, and the newer one is rendered.
+    func testOutOfOrderSliderPositionsKeepTheNewest() throws {
+        let (service, base) = try (F.server().service, F.server().base)
+        let release = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
+        let busy = Task { try await service.worker.submit { started.signal(); release.wait() } }
+        started.wait()
+        let newer = Task { try await F.request(base, "POST", "/api/edit", body: F.editBody(session: "ooo", seq: 5, image: "face00000", edits: ["yaw": 1])) }
+        let deadline = Date().addingTimeInterval(30)
+        while service.worker.waitingCount < 1 && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        let older = try F.blocking { try await F.request(base, "POST", "/api/edit", body: F.editBody(session: "ooo", seq: 3, image: "face00000")) }
+        XCTAssertEqual(older.status, 409, "an older position arriving late was not dropped")
+        release.signal()
+        try F.blocking { try await busy.value }
+        XCTAssertEqual(try F.blocking { try await newer.value }.status, 200)
     }
 
     func testFolderIsDeletedAtShutdown() throws {

@@ -96,7 +96,10 @@ enum ServingFixture {
         return Response(status: http.statusCode, body: data, headers: headers)
     }
 
-    static func editBody(session: String = "test", image: String, method: String = "gradstyle", edits: [String: Double] = [:]) -> Data {
-        try! JSONSerialization.data(withJSONObject: ["session": session, "image": image, "method": method, "edits": edits])
+    static func editBody(session: String = "test", seq: Int? = nil, image: String, method: String = "gradstyle",
+                         edits: [String: Double] = [:]) -> Data {
+        var body: [String: Any] = ["session": session, "image": image, "method": method, "edits": edits]
+        if let seq { body["seq"] = seq }
+        return try! JSONSerialization.data(withJSONObject: body)
     }
 }

@@ -70,7 +70,10 @@ final class WebDriverSession {
     func wait(_ what: String, timeout: TimeInterval = 60, _ script: String) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while try execute(script) as? Bool != true {
-            guard Date() < deadline else { throw WebDriverError("timed out waiting for \(what)") }
+            guard Date() < deadline else {
+                let state = (try? execute("return JSON.stringify({editor, status: document.getElementById('status').textContent});")) ?? nil
+                throw WebDriverError("timed out waiting for \(what); page state: \(state ?? "unknown")")
+            }
             Thread.sleep(forTimeInterval: 0.02)
         }
     }
@@ -85,6 +88,10 @@ final class WebDriverSession {
     /// Types into an element, as a user would (a file path into a file input; arrow keys into a slider).
     func sendKeys(_ element: String, _ text: String) throws {
         _ = try command("POST", "element/\(element)/value", ["text": text])
+    }
+
+    func click(_ element: String) throws {
+        _ = try command("POST", "element/\(element)/click", [:])
     }
 
     func screenshot() throws -> Data {
