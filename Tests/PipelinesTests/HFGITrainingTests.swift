@@ -47,6 +47,36 @@ final class HFGITrainingTests: XCTestCase {
 
     // MARK: - RandomPerspective
 
+    static func loadNPY(_ name: String) throws -> Tensor {
+        Tensor(try NPY.read(fixture.deletingLastPathComponent().appendingPathComponent(name)))
+    }
+
+    /// torchvision's draws (scripts/make_hfgi_perspective_fixtures.py, Debian's torch 1.13 + torchvision): the same
+    /// seed gives the same decision and the same corners from libtorch's generator.
+    func testPerspectiveDrawsMatchTorchvision() throws {
+        let rows = try Self.loadNPY("hfgi_perspective_draws.npy").int64s().map(Int.init)
+        XCTAssertEqual(rows.count, 12 * 9)
+        for seed in 0..<12 {
+            let row = Array(rows[(seed * 9)..<(seed * 9 + 9)])
+            Torch.manualSeed(UInt64(seed))
+            let p = RandomPerspective.draw(width: 32, height: 24, scale: 0.5, probability: 0.6)
+            if row[0] == 0 {
+                XCTAssertNil(p.endpoints, "seed \(seed)")
+            } else {
+                XCTAssertEqual(p.endpoints?.flatMap { $0 }, Array(row[1...]), "seed \(seed)")
+            }
+        }
+    }
+
+    /// torchvision's `F.perspective` (zero fill, as 0.8 on tensors) of a 2-image batch, one warp for both.
+    func testPerspectiveWarpMatchesTorchvision() throws {
+        let x = try Self.loadNPY("hfgi_perspective_x.npy")
+        let p = RandomPerspective(endpoints: [[2, 1], [8, 0], [9, 11], [1, 9]], width: 10, height: 12)
+        let diff = (p.apply(x) - (try Self.loadNPY("hfgi_perspective_y.npy"))).abs().max().item()
+        // torchvision solves for the coefficients and builds the grid in float32 (here: float64): ~1e-5 apart.
+        XCTAssertLessThan(diff, 1e-4)
+    }
+
     /// The coefficients send each endpoint to its startpoint (x_in = (a·x + b·y + c)/(g·x + h·y + 1), …).
     func testPerspectiveCoefficientsMapEndpointsToStartpoints() {
         let p = RandomPerspective(endpoints: [[3, 2], [28, 1], [30, 29], [1, 27]], width: 32, height: 32)
