@@ -1,4 +1,5 @@
 import Foundation
+import ImageIO
 import Models
 import TensorIO
 import Torch
@@ -34,5 +35,35 @@ extension HFGITrainingStep {
         } catch {
             throw TensorIOError(path: path, "cannot resume: \(error)")
         }
+    }
+
+    @discardableResult
+    public func resumeIfPossible(_ outDirectory: URL) throws -> Bool {
+        let url = outDirectory.appendingPathComponent(HFGITrainingStep.checkpointName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return false }
+        try restore(try TrainingCheckpoint.read(url, device: device), path: url.path)
+        return true
+    }
+
+    /// Trains until `untilStep`, writing sheets (`samples/NNNNNN.png`), checkpoints and the model into
+    /// `outDirectory` (at the intervals of the options and at the last step).
+    public func train(untilStep: Int, outDirectory: URL) throws {
+        let lock = try OutputLock(outDirectory)
+        defer { withExtendedLifetime(lock) {} }
+        try FileManager.default.createDirectory(at: outDirectory.appendingPathComponent("samples"), withIntermediateDirectories: true)
+        let progress = ProgressReporter("train hfgi", total: Swift.max(untilStep - step, 0), unit: "step", quiet: quiet)
+        while step < untilStep {
+            let log = try trainStep()
+            try TrainingDivergence.check(log, step: step, outDirectory: outDirectory)
+            progress.advance(status: "step \(step) " + status(log))
+            if step % options.sampleEvery == 0 || step == untilStep, let image = try sample() {
+                try ImageFile.write(image, to: outDirectory.appendingPathComponent(String(format: "samples/%06d.png", step)))
+            }
+            if step % options.checkpointEvery == 0 || step == untilStep {
+                try checkpoint().write(to: outDirectory.appendingPathComponent(HFGITrainingStep.checkpointName))
+                try export(to: outDirectory)
+            }
+        }
+        progress.finish()
     }
 }

@@ -24,6 +24,8 @@ public final class HFGITrainingStep {
     let optimizer: Optimizer
     let data: BatchSource
     public private(set) var step = 0
+    /// No progress lines.
+    public var quiet = false
     /// Fixed images for progress sheets (the first batch's first four).
     public private(set) var sampleImages: Tensor?
 
