@@ -91,30 +91,35 @@ struct TrainHFGICommand: ParsableCommand {
         }
 
         let inversion = try InversionModel.load(URL(fileURLWithPath: encoder), device: device)
-        for note in inversion.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         let model: HFGIModel
         do { model = try HFGITrainingStep.makeModel(inversion: inversion, options: options) } catch let e as ModelError {
             throw ValidationError("--encoder \(encoder): \(e.message)")
         }
 
+        var dataOptions = ImageFolderDataset.Options(resolution: inversion.encoder.inputSize)
+        dataOptions.device = device
+        let dataset = try ImageFolderDataset(root: URL(fileURLWithPath: data), options: dataOptions)
+        // Notes are said once every input is known to be usable (a mistake stays the first line).
+        var notes = inversion.notes.filter { !$0.hasPrefix("HFGI checkpoint") }
+        if HFGIModel.isHFGI(URL(fileURLWithPath: encoder)) {
+            notes.append("--encoder holds HFGI networks already: training starts new ones, as the public recipe does")
+        }
         var losses = ImageLosses()
         if !lpipsWeights.isEmpty {
             let lpips = try LPIPS.load(network: .alex, files: lpipsWeights.map { URL(fileURLWithPath: $0) }, device: device).eval().freeze()
             losses.perceptual = { lpips($0, $1) }
         } else if lambdaLpips > 0 {
-            FileHandle.standardError.write(Data("note: no --lpips-weights: the LPIPS term is left out\n".utf8))
+            notes.append("no --lpips-weights: the LPIPS term is left out")
         }
         if let arcface {
             let id = try IDLoss.load(URL(fileURLWithPath: arcface), device: device)
             losses.identity = { id($0, $1).loss }
         } else if lambdaId > 0 {
-            FileHandle.standardError.write(Data("note: no --arcface: the identity term is left out\n".utf8))
+            notes.append("no --arcface: the identity term is left out")
         }
 
-        var dataOptions = ImageFolderDataset.Options(resolution: inversion.encoder.inputSize)
-        dataOptions.device = device
-        let dataset = try ImageFolderDataset(root: URL(fileURLWithPath: data), options: dataOptions)
         let step = try HFGITrainingStep(model: model, data: dataset, options: options, losses: losses)
+        for note in notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         step.quiet = global.quiet
         if resume, try step.resumeIfPossible(outURL) { print("resumed at step \(step.step)") }
         let trained = model.residue.parameterCount + model.gridAlign.parameterCount
