@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
-import Models
 import Pipelines
-import TensorIO
-import Torch
 
 struct TrainHFGICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -67,64 +64,26 @@ struct TrainHFGICommand: ParsableCommand {
     }
 
     func run() throws {
-        let device = try global.apply()
-        var options = HFGITrainingOptions()
-        options.batch = batch
-        options.learningRate = learningRate
-        options.optimizer = optimizer
-        options.lambdaL2 = lambdaL2
-        options.lambdaLPIPS = lambdaLpips
-        options.lambdaID = lambdaId
-        options.lambdaRes = lambdaRes
-        options.distortionScale = distortionScale
-        options.distortionRate = distortionRate
-        options.noise = noise
-        options.conditionHidden = conditionHidden
-        options.checkpointEvery = checkpointEvery
-        options.sampleEvery = sampleEvery
-        try options.validate()
-
-        let outURL = URL(fileURLWithPath: out)
-        let hasCheckpoint = FileManager.default.fileExists(atPath: outURL.appendingPathComponent(HFGITrainingStep.checkpointName).path)
-        if hasCheckpoint && !resume {
-            throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it, or choose another --out")
-        }
-
-        let inversion = try InversionModel.load(URL(fileURLWithPath: encoder), device: device)
-        let model: HFGIModel
-        do { model = try HFGITrainingStep.makeModel(inversion: inversion, options: options) } catch let e as ModelError {
-            throw ValidationError("--encoder \(encoder): \(e.message)")
-        }
-
-        var dataOptions = ImageFolderDataset.Options(resolution: inversion.encoder.inputSize)
-        dataOptions.device = device
-        let dataset = try ImageFolderDataset(root: URL(fileURLWithPath: data), options: dataOptions)
-        // Notes are said once every input is known to be usable (a mistake stays the first line).
-        var notes = inversion.notes.filter { !$0.hasPrefix("HFGI checkpoint") }
-        if HFGIModel.isHFGI(URL(fileURLWithPath: encoder)) {
-            notes.append("--encoder holds HFGI networks already: training starts new ones, as the public recipe does")
-        }
-        var losses = ImageLosses()
-        if !lpipsWeights.isEmpty {
-            let lpips = try LPIPS.load(network: .alex, files: lpipsWeights.map { URL(fileURLWithPath: $0) }, device: device).eval().freeze()
-            losses.perceptual = { lpips($0, $1) }
-        } else if lambdaLpips > 0 {
-            notes.append("no --lpips-weights: the LPIPS term is left out")
-        }
-        if let arcface {
-            let id = try IDLoss.load(URL(fileURLWithPath: arcface), device: device)
-            losses.identity = { id($0, $1).loss }
-        } else if lambdaId > 0 {
-            notes.append("no --arcface: the identity term is left out")
-        }
-
-        let step = try HFGITrainingStep(model: model, data: dataset, options: options, losses: losses)
-        for note in notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-        step.quiet = global.quiet
-        if resume, try step.resumeIfPossible(outURL) { print("resumed at step \(step.step)") }
-        let trained = model.residue.parameterCount + model.gridAlign.parameterCount
-        print("training HFGI (\(trained.grouped) parameters: residual encoder + ADA) on \(dataset.count) images until step \(steps)")
-        try step.train(untilStep: steps, outDirectory: outURL)
-        print("done: \(out)/\(HFGITrainingStep.modelFile)")
+        var job = HFGITrainingJob(encoder: URL(fileURLWithPath: encoder), data: URL(fileURLWithPath: data),
+                                  out: URL(fileURLWithPath: out), steps: steps)
+        job.device = try global.apply()
+        job.options.batch = batch
+        job.options.learningRate = learningRate
+        job.options.optimizer = optimizer
+        job.options.lambdaL2 = lambdaL2
+        job.options.lambdaLPIPS = lambdaLpips
+        job.options.lambdaID = lambdaId
+        job.options.lambdaRes = lambdaRes
+        job.options.distortionScale = distortionScale
+        job.options.distortionRate = distortionRate
+        job.options.noise = noise
+        job.options.conditionHidden = conditionHidden
+        job.options.checkpointEvery = checkpointEvery
+        job.options.sampleEvery = sampleEvery
+        job.lpipsWeights = lpipsWeights.map { URL(fileURLWithPath: $0) }
+        job.arcface = arcface.map { URL(fileURLWithPath: $0) }
+        job.resume = resume
+        job.quiet = global.quiet
+        try TrainCommand.run(out: out) { try job.run() }
     }
 }

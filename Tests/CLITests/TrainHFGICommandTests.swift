@@ -45,7 +45,7 @@ final class TrainHFGICommandTests: XCTestCase {
         let resumed = try train(data, out: "resumed", steps: 4, extra: ["--resume"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssert(resumed.stdout.contains("resumed at step 2"), resumed.stdout)
-        for name in [HFGITrainingStep.checkpointName, HFGITrainingStep.modelFile, "samples/000004.png"] {
+        for name in [TrainingFiles.checkpoint, HFGITrainingStep.modelFile, "samples/000004.png"] {
             let a = try Data(contentsOf: dir.appendingPathComponent("straight/\(name)"))
             let b = try Data(contentsOf: dir.appendingPathComponent("resumed/\(name)"))
             XCTAssertEqual(a, b, "\(name) differs between the straight and the resumed run")

@@ -17,7 +17,9 @@ import Torch
 /// the generator. Deviation: the public code leaves the frozen encoder in training mode (`self.net.train()`), so
 /// its batch norms use batch statistics and drift their running statistics; here it stays in evaluation mode, a
 /// fixed function, as at inference.
-public final class HFGITrainingStep {
+///
+/// A `TrainingStep`: `TrainingLoop` runs it (cadence, checkpoints, exact resume, progress, data parallelism).
+public final class HFGITrainingStep: TrainingStep {
     public let model: HFGIModel
     public let options: HFGITrainingOptions
     public let loss: HFGILoss
@@ -30,6 +32,8 @@ public final class HFGITrainingStep {
     public private(set) var sampleImages: Tensor?
 
     public static let checkpointKind = "gradstyle.train.hfgi"
+    public static let checkpointDescription = "an HFGI training checkpoint"
+    public let label = "train hfgi"
     public static let configKey = "hfgi.config"
 
     /// The HFGI networks for training on `inversion`: the public widths, with the condition heads' hidden width from
@@ -69,14 +73,22 @@ public final class HFGITrainingStep {
 
     public var device: Device { model.generator.input.input.device }
 
-    /// The next batch of `options.batch` images on the model's device.
-    public func nextBatch() throws -> Tensor {
-        try data.nextBatch(options.batch).to(.float32, device: device)
+    public var cadence: TrainingCadence {
+        TrainingCadence(batch: options.batch, sampleEvery: options.sampleEvery, checkpointEvery: options.checkpointEvery)
     }
 
-    /// One optimiser step on `x`; the loss parts for the log ("loss" is the total, "distorted" 1 when the batch's
-    /// distortion map was warped).
-    public func train(on x: Tensor) throws -> [String: Double] {
+    /// What every data-parallel process must start from: the trained networks (the frozen parts load from the
+    /// same file everywhere).
+    public var replicatedTensors: [Tensor] { model.residue.replicatedTensors + model.gridAlign.replicatedTensors }
+
+    /// The next global batch of `options.batch` images.
+    public func nextBatch() throws -> Tensor { try data.nextBatch(options.batch) }
+
+    /// One optimiser step on this process's part of the batch; the loss parts for the log ("loss" is the total,
+    /// "distorted" 1 when the batch's distortion map was warped). Every process draws the same perspective (one per
+    /// batch, as torchvision draws one per batch tensor).
+    public func train(on batch: Tensor, parallel: DataParallelism) throws -> [String: Double] {
+        let x = batch.to(.float32, device: device)
         if sampleImages == nil { sampleImages = x.narrow(dim: 0, start: 0, length: Swift.min(4, x.size(0))) }
         let noise = options.noiseMode
         // Frozen parts: no graph (nothing upstream of the distortion map is trained).
@@ -95,13 +107,15 @@ public final class HFGITrainingStep {
         model.residue.zeroGrad()
         model.gridAlign.zeroGrad()
         total.backward()
-        optimizer.step()
+        try parallel.step(optimizer)
         step += 1
         var log = parts
         log["loss"] = total.item()
         log["distorted"] = perspective.endpoints == nil ? 0 : 1
         return log
     }
+
+    public func lossTerms(_ log: [String: Double]) -> [String: Double] { log }
 
     /// The progress status: every logged term, by name.
     public func status(_ log: [String: Double]) -> String {
