@@ -62,14 +62,12 @@ public final class HFGITrainingStep: TrainingStep {
         model.generator.eval().freeze()
         model.residue.train().unfreeze()
         model.gridAlign.train().unfreeze()
+        // The residual encoder's parameters, then ADA's (`configure_optimizers`).
         let params = model.residue.parameters() + model.gridAlign.parameters()
         optimizer = options.optimizer == "adam"
             ? Adam(params, learningRate: options.learningRate)
             : Ranger(params, learningRate: options.learningRate)
     }
-
-    /// The parameters the optimiser updates: the residual encoder's, then ADA's (`configure_optimizers`).
-    public var trainedParameters: [Tensor] { model.residue.parameters() + model.gridAlign.parameters() }
 
     public var device: Device { model.generator.input.input.device }
 
