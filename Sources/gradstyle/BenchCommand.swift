@@ -53,7 +53,7 @@ struct BenchCommand: ParsableCommand {
         guard let target = BenchJob.Target(rawValue: target) else {
             throw ValidationError("unknown benchmark '\(self.target)': expected engine, generator, encoder or gradstyle")
         }
-        _ = try batchList()
+        if target != .engine { _ = try batchList() }  // engine takes no batch sizes
         if target == .generator, generator == nil, ![4, 8, 16, 32, 64, 128, 256, 512, 1024].contains(size ?? 256) {
             throw ValidationError("--size must be a power of two from 4 to 1024")
         }
@@ -79,7 +79,7 @@ struct BenchCommand: ParsableCommand {
         let device = try global.apply()
         var job = BenchJob(target: BenchJob.Target(rawValue: target)!)
         job.repeats = repeats
-        job.batches = try batchList()
+        job.batches = job.target == .engine ? nil : try batchList()
         job.generator = generator.map { URL(fileURLWithPath: $0) }
         job.encoder = encoder.map { URL(fileURLWithPath: $0) }
         job.size = size ?? 256
