@@ -100,7 +100,7 @@ public struct DemoJob {
         if classifier != nil || fm.fileExists(atPath: classifierURL.path) {
             metrics.classifier = try AttributeClassifier.load(classifierURL, device: device)
         }
-        let directionsFolder = directions ?? modelURL.deletingLastPathComponent().appendingPathComponent("directions")
+        let directionsFolder = DirectionFolder.url(directions, model: modelURL)
         let library = fm.fileExists(atPath: directionsFolder.path)
             ? try DirectionLibrary(folder: directionsFolder, styleDim: methods.styleDim)
             : DirectionLibrary(styleDim: methods.styleDim)
