@@ -5,8 +5,8 @@ import Pipelines
 import Torch
 
 /// The one place where the editor calls the Pipelines API: load the bundle and its directions, invert an image
-/// once per method (cached), and render an edit {direction: σ} through that method's Editing Stream. When the
-/// shared `InversionMethod` type lands, only this file changes.
+/// once per method (cached), and render an edit {direction: σ} through that method (`InversionMethod`: e4e, the
+/// bundle's GradStyle networks, HFGI).
 ///
 /// Not thread-safe: every call runs on the `EditWorker` thread, one at a time.
 public final class EditorSession {
@@ -80,7 +80,7 @@ public final class EditorSession {
             let s = strengths[name]!
             if s != 0 { w = try library.edit(named: name).apply(w, strength: s * direction.sigma) }
         }
-        let image = try withTorchErrors { methods.edit(m, repeat: 0, rec, editedLatent: w) }
+        let image = try withTorchErrors { m.repeats[0].render(rec, editedLatent: w) }
         return try ImageTensors.rasterImages(image)[0]
     }
 
@@ -91,7 +91,7 @@ public final class EditorSession {
 
     private func inversion(id: String, input x: Tensor, method: EvaluatedMethods.Method) throws -> Reconstruction {
         if let cached = inversions[id]?[method.name] { return cached }
-        let rec = try withTorchErrors { methods.reconstruct(method, repeat: 0, x.to(device: device)) }
+        let rec = try withTorchErrors { method.repeats[0].invert(x.to(device: device)) }
         inversions[id, default: [:]][method.name] = rec
         inversionCount += 1
         return rec

@@ -67,12 +67,12 @@ final class EditorEndpointTests: XCTestCase {
         let methods = try EvaluatedMethods(bundles: [F.model])
         let gradstyle = methods.methods.first { $0.name == "gradstyle" }!
         let set = try HeldOutSet.synthetic(count: 1, seed: 20_261_125, inputSize: 128, resolution: 64)
-        let rec = methods.reconstruct(gradstyle, repeat: 0, set.inputs)
+        let rec = gradstyle.repeats[0].invert(set.inputs)
         let n = try NPY.read(F.directions.appendingPathComponent("smile.npy"))
         let direction = Tensor(n.floats(), shape: [1, 1, 128])
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: F.directions.appendingPathComponent("smile.json"))) as! [String: Any]
         let sigma = json["projection_std"] as! Double
-        let expected = try ImageTensors.rasterImages(methods.edit(gradstyle, repeat: 0, rec, editedLatent: rec.latent + direction * (1.5 * sigma)))[0]
+        let expected = try ImageTensors.rasterImages(gradstyle.repeats[0].render(rec, editedLatent: rec.latent + direction * (1.5 * sigma)))[0]
 
         let edited = try png(try call("POST", "/api/edit", body: F.editBody(image: "face00000", edits: ["smile": 1.5, "age": 0]), type: "application/json"))
         XCTAssertEqual(edited.width, 64)
