@@ -2,6 +2,8 @@
 """Copies the GradStyle networks of bundle B that bundle A lacks into A, writing OUT (.safetensors). Both bundles must
 hold the same inversion model (encoder, generator, latent_avg: compared byte for byte), so the networks were trained on
 the same frozen parts. The equivalent of `train gradstyle --merge-into`, for networks trained side by side.
+B may also be an HFGI model file from `train hfgi` on A's encoder: its networks (residue.*, grid_align.*, the
+`hfgi.config` widths) are then carried into A, and `eval` gives A an hfgi row.
 
     scripts/merge_bundle_networks.py A.safetensors B.safetensors OUT.safetensors
 """
@@ -10,6 +12,8 @@ import struct
 import sys
 
 SHARED = ("encoder.", "decoder.", "latent_avg")
+# Tensor prefixes of each network name whose tensors are not stored under its own name.
+TENSOR_PREFIXES = {"hfgi": ("residue", "grid_align")}
 
 
 def read(path):
@@ -42,7 +46,8 @@ def main(a_path, b_path, out_path):
     if not new:
         sys.exit(f"{b_path}: no network that {a_path} lacks")
     header, chunks, offset = {}, [], 0
-    for source, data, names in [(a, a_data, sorted(a)), (b, b_data, sorted(k for k in b if k.split(".")[0] in new))]:
+    wanted = {p for n in new for p in TENSOR_PREFIXES.get(n, (n,))}
+    for source, data, names in [(a, a_data, sorted(a)), (b, b_data, sorted(k for k in b if k.split(".")[0] in wanted))]:
         for name in names:
             piece = blob(source, data, name)
             header[name] = {"dtype": source[name]["dtype"], "shape": source[name]["shape"],
@@ -53,7 +58,7 @@ def main(a_path, b_path, out_path):
     for n in new:
         meta[n + ".config"] = b_meta[n + ".config"]
         for k, v in b_meta.items():
-            if k.endswith("." + n + ".trained_steps"):
+            if k.endswith("." + n + ".trained_steps") or k == n + ".trained_steps":
                 meta[k] = v
     header["__metadata__"] = meta
     text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()

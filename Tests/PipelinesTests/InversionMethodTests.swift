@@ -43,12 +43,26 @@ final class InversionMethodTests: XCTestCase {
             XCTAssertEqual(m.gradstyle?.network.config, stored.config)
             XCTAssertEqual([m.inputSize, m.resolution, m.styleDim], [e4e.inputSize, e4e.resolution, e4e.styleDim])
         }
-        // no --method: the bundle has no HFGI networks, so the fallback is taken
+        // The bundle carries HFGI's networks beside its GradStyle networks (train hfgi on the bundle's e4e, merged by
+        // scripts/merge_bundle_networks.py): --method hfgi reads them; without --method the bundle keeps its own
+        // default, while an HFGI checkpoint (no GradStyle network) picks hfgi.
+        let hfgi = try InversionMethod.load(bundle, name: .hfgi)
+        XCTAssertEqual(hfgi.kind, .hfgi)
+        XCTAssertEqual([hfgi.inputSize, hfgi.resolution, hfgi.styleDim], [e4e.inputSize, e4e.resolution, e4e.styleDim])
         XCTAssertEqual(try InversionMethod.load(bundle, name: nil, fallback: .gradstyle).kind, .network(prefix: "gradstyle"))
+        XCTAssertEqual(try InversionMethod.load(bundle, name: nil, fallback: .e4e).kind, .e4e)
         XCTAssertEqual(try InversionMethod.load(hfgiCheckpoint, name: nil, fallback: .gradstyle).kind, .hfgi)
-        // a bundle has no HFGI networks: one line naming the file
-        XCTAssertThrowsError(try InversionMethod.load(bundle, name: .hfgi)) {
-            XCTAssertTrue("\($0)".contains("model.safetensors") && "\($0)".contains("residue"), "\($0)")
+        // HFGI's widths (hfgi.config) are not a GradStyle network, and eval compares all four methods
+        XCTAssertEqual(GradStyleBundle.networkPrefixes(try CheckpointFile(bundle)), ["gradstyle", "single_stage"])
+        XCTAssertEqual(try EvaluatedMethods(bundles: [bundle]).methods.map(\.name), ["e4e", "single-stage", "hfgi", "gradstyle"])
+        // a file with no HFGI networks: one line naming the file
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("methods-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plain = dir.appendingPathComponent("plain.safetensors")
+        try e4e.inversion.save(to: plain)
+        XCTAssertThrowsError(try InversionMethod.load(plain, name: .hfgi)) {
+            XCTAssertTrue("\($0)".contains("plain.safetensors") && "\($0)".contains("residue"), "\($0)")
         }
     }
 

@@ -14,7 +14,8 @@ public enum GradStyleBundle {
 
     /// The GradStyle networks stored in a file (their prefixes).
     public static func networkPrefixes(_ file: CheckpointFile) -> [String] {
-        file.metadata.keys.filter { $0.hasSuffix(".config") && $0 != "gradstyle.encoder" }
+        // HFGI's widths sit beside the networks' configs when a bundle carries HFGI too; they are not a network.
+        file.metadata.keys.filter { $0.hasSuffix(".config") && $0 != "gradstyle.encoder" && $0 != HFGIModel.configKey }
             .map { String($0.dropLast(".config".count)) }.sorted()
     }
 

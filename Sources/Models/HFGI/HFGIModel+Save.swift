@@ -4,6 +4,9 @@ import TensorIO
 import Torch
 
 extension HFGIModel {
+    /// Metadata key of the widths in our files (and in a GradStyle bundle that carries HFGI beside its networks).
+    public static let configKey = "hfgi.config"
+
     /// Writes our `.safetensors` HFGI model atomically: the inversion model's file (`encoder.*`, `decoder.*`,
     /// `latent_avg` and their configs) plus `residue.*` and `grid_align.*` — the names of the public checkpoint's
     /// `state_dict`, so `load` reads it as it reads an official `.pt` — and the widths under `hfgi.config`.
@@ -12,7 +15,7 @@ extension HFGIModel {
         for (prefix, network) in [("residue", residue as Module), ("grid_align", gridAlign)] {
             for (name, t) in network.stateDict() { tensors["\(prefix).\(name)"] = t.to(device: .cpu).contiguous().hostTensor() }
         }
-        metadata["hfgi.config"] = try StableJSON.string(config)
+        metadata[Self.configKey] = try StableJSON.string(config)
         metadata.merge(extraMetadata) { current, _ in current }
         try SafeTensors.write(tensors, metadata: metadata, to: url)
     }

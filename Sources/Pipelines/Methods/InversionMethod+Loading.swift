@@ -7,12 +7,14 @@ import Torch
 /// generator, the mean latent and the networks from that one opening; the methods of one bundle share one
 /// `InversionModel`. Models are in evaluation mode (batch norm on its running statistics).
 extension InversionMethod {
-    /// The method `name` from a model file; nil picks hfgi for a file with HFGI's networks, else `fallback`.
+    /// The method `name` from a model file; nil picks hfgi for an HFGI checkpoint (HFGI's networks and no GradStyle
+    /// network: a bundle that also carries HFGI keeps its own default), else `fallback`.
     /// `encoderType` settles pSp vs e4e for `.pt` files that do not say.
     public static func load(_ url: URL, name: Name?, fallback: Name = .e4e, encoderType: EncoderType? = nil,
                             device: Device = .cpu) throws -> InversionMethod {
         let file = try CheckpointFile(url)
-        return try load(file, name: name ?? (HFGIModel.isHFGI(file) ? .hfgi : fallback), encoderType: encoderType, device: device)
+        let hfgiCheckpoint = HFGIModel.isHFGI(file) && GradStyleBundle.networkPrefixes(file).isEmpty
+        return try load(file, name: name ?? (hfgiCheckpoint ? .hfgi : fallback), encoderType: encoderType, device: device)
     }
 
     /// The method `name` from a file already opened.

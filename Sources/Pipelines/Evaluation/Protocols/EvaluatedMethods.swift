@@ -6,8 +6,9 @@ import Torch
 /// The inversion methods a protocol compares, read from one or more GradStyle bundles. Every bundle gives e4e (its
 /// encoder's code alone, no residuals) and one method per network in it (`gradstyle`, `single_stage`, ablation
 /// variants). Several bundles holding networks of the same name are repeats — the same variant trained with other
-/// seeds — and reports give their spread. A model file with HFGI's networks (an HFGI `.pt`) beside the bundles
-/// gives an `hfgi` row (several are repeats); it needs the bundles' encoder input, resolution and style size.
+/// seeds — and reports give their spread. HFGI's networks give an `hfgi` row (several files are repeats), from a
+/// bundle that carries them beside its GradStyle networks or from an HFGI checkpoint (`.pt`) beside the bundles;
+/// they need the bundles' encoder input, resolution and style size.
 public struct EvaluatedMethods {
     /// One row of the comparison: a method and its repeats.
     public struct Method {
@@ -53,6 +54,9 @@ public struct EvaluatedMethods {
             }
             shape = s
             e4e.repeats.append(loaded[0])
+            if only?.contains("hfgi") ?? true, HFGIModel.isHFGI(file) {
+                hfgi.repeats.append(try InversionMethod.load(file, name: .hfgi, device: device))
+            }
             for (prefix, method) in zip(prefixes, loaded.dropFirst()) {
                 if byPrefix[prefix] == nil {
                     order.append(prefix)
