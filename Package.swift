@@ -51,7 +51,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
@@ -66,7 +65,7 @@ let package = Package(
             name: "CImageCodec",
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
         ),
-        .target(name: "ImageIO", dependencies: ["CImageCodec"]),
+        .target(name: "ImageIO", dependencies: ["CImageCodec", "TensorIO"]),
         // dlib's face detector and 68-point landmark predictor behind a C ABI (Debian's libdlib-dev). dlib's
         // headers call BLAS/LAPACK inline (Debian builds it with DLIB_USE_BLAS/LAPACK), so those are linked too:
         // `pkg-config --libs dlib-1` adds png/jpeg/sqlite, which libdlib.so already pulls in itself.
@@ -76,24 +75,29 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("blas"), .linkedLibrary("lapack")]
         ),
         .target(name: "FaceLandmarks", dependencies: ["CFaceLandmarks", "ImageIO"]),
+        // The procedural face painter behind the bundled model's training data: pure Swift, no torch.
+        .target(name: "SyntheticFaces", dependencies: ["ImageIO"]),
         .target(name: "NN", dependencies: ["Torch"]),
         .target(name: "Models", dependencies: ["NN", "TensorIO"]),
-        .target(name: "Pipelines", dependencies: ["Models", "ImageIO", "FaceLandmarks", "TensorIO", .product(name: "Logging", package: "swift-log"),
+        .target(name: "Pipelines", dependencies: ["Models", "ImageIO", "FaceLandmarks", "SyntheticFaces", "TensorIO",
                                                 .product(name: "SwiftCSV", package: "SwiftCSV")]),
         .executableTarget(
             name: "gradstyle",
             dependencies: ["Pipelines", "Models", "NN", "Torch", "TensorIO", "ImageIO",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Test targets mirror the source targets; CLITests runs the built `gradstyle` binary itself.
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
-        .testTarget(name: "FaceAlignmentTests", dependencies: ["FaceLandmarks", "Pipelines", "Models", "Torch", "TensorIO", "ImageIO"],
+        .testTarget(name: "FaceLandmarksTests", dependencies: ["FaceLandmarks", "CFaceLandmarks", "ImageIO"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "SyntheticFacesTests", dependencies: ["SyntheticFaces", "ImageIO"]),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "NNTests", dependencies: ["NN"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines"]),
-        .testTarget(name: "CLITests", dependencies: ["Pipelines"]),
+        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "SyntheticFaces", "FaceLandmarks"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["Pipelines", "SyntheticFaces"]),
     ],
     swiftLanguageModes: [.v5]
 )

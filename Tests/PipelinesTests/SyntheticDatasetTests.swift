@@ -1,6 +1,7 @@
 import Foundation
 import ImageIO
 @testable import Pipelines
+import SyntheticFaces
 import XCTest
 
 /// `SyntheticDataset.write` (what `gradstyle data synth` runs): files, labels, determinism, argument errors.

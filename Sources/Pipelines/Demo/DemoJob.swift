@@ -2,6 +2,7 @@ import FaceLandmarks
 import Foundation
 import ImageIO
 import Models
+import SyntheticFaces
 import TensorIO
 import Torch
 
