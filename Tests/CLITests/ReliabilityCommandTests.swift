@@ -2,6 +2,7 @@ import Foundation
 import ImageIO
 import Models
 import Pipelines
+import SyntheticFaces
 import TensorIO
 import Torch
 import XCTest

@@ -4,7 +4,9 @@ import ImageIO
 /// Paths and measures shared by the alignment tests.
 enum AlignmentFixtures {
     static let folder = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
-    static let astronaut = folder.appendingPathComponent("astronaut.jpg")
+    /// The photo is FaceLandmarksTests' fixture (one copy in the tree), read from the checkout the tests run in.
+    static let astronaut = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("FaceLandmarksTests/Fixtures/astronaut.jpg")
     static let alignment = folder.appendingPathComponent("alignment")
 
     /// PSNR (dB, peak 255) and the largest absolute sample difference between two same-shaped images, over the
