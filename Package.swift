@@ -2,7 +2,8 @@
 // GradStyle-Swift: GAN inversion and attribute editing on StyleGAN2 (GradStyle, AAAI 2024).
 // Layers, bottom to top: CTorch (C ABI shim over libtorch) → Torch → NN → Models → Pipelines → gradstyle CLI.
 // TensorIO (checkpoint formats) and ImageIO (codecs) are pure Swift/C and sit beside Torch; FaceLandmarks (dlib through
-// the CFaceLandmarks shim) sits beside ImageIO.
+// the CFaceLandmarks shim, plus FFHQ alignment by those landmarks) and SyntheticFaces (the procedural face painter)
+// sit on ImageIO.
 import PackageDescription
 import Foundation
 
@@ -41,6 +42,10 @@ if libtorch != nil {
     torchLinkFlags = ["-L\(torchLibDir)"] + torchLinkFlags
 }
 
+// Targets whose per-pixel Swift loops run in the tests: optimised even in debug builds, where -Onone makes them
+// 10–50× slower (the test suite's time); -enable-testing stays, so @testable imports still work.
+let pixelLoops: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
 let package = Package(
     name: "GradStyle",
     platforms: [.macOS(.v13)],
@@ -65,7 +70,7 @@ let package = Package(
             name: "CImageCodec",
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
         ),
-        .target(name: "ImageIO", dependencies: ["CImageCodec", "TensorIO"]),
+        .target(name: "ImageIO", dependencies: ["CImageCodec", "TensorIO"], swiftSettings: pixelLoops),
         // dlib's face detector and 68-point landmark predictor behind a C ABI (Debian's libdlib-dev). dlib's
         // headers call BLAS/LAPACK inline (Debian builds it with DLIB_USE_BLAS/LAPACK), so those are linked too:
         // `pkg-config --libs dlib-1` adds png/jpeg/sqlite, which libdlib.so already pulls in itself.
@@ -74,9 +79,10 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-std=c++17", "-O2"])],
             linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("blas"), .linkedLibrary("lapack")]
         ),
-        .target(name: "FaceLandmarks", dependencies: ["CFaceLandmarks", "ImageIO"]),
+        // dlib in Swift, and FFHQ-style alignment by its landmarks (crop, transform, paste back; per-pixel loops).
+        .target(name: "FaceLandmarks", dependencies: ["CFaceLandmarks", "ImageIO"], swiftSettings: pixelLoops),
         // The procedural face painter behind the bundled model's training data: pure Swift, no torch.
-        .target(name: "SyntheticFaces", dependencies: ["ImageIO"]),
+        .target(name: "SyntheticFaces", dependencies: ["ImageIO"], swiftSettings: pixelLoops),
         .target(name: "NN", dependencies: ["Torch"]),
         .target(name: "Models", dependencies: ["NN", "TensorIO"]),
         .target(name: "Pipelines", dependencies: ["Models", "ImageIO", "FaceLandmarks", "SyntheticFaces", "TensorIO",
@@ -95,8 +101,7 @@ let package = Package(
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "NNTests", dependencies: ["NN"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "SyntheticFaces", "FaceLandmarks"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "SyntheticFaces", "FaceLandmarks"]),
         .testTarget(name: "CLITests", dependencies: ["Pipelines", "SyntheticFaces"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the FFHQ-alignment fixtures the alignment tests read into Tests/PipelinesTests/Fixtures/alignment/.
+"""Writes the FFHQ-alignment fixtures the alignment tests read into Tests/FaceLandmarksTests/Fixtures/alignment/.
 
 Each case runs the public alignment procedure — NVlabs/ffhq-dataset `download_ffhq.py` recreate_aligned_images
 (rotate_level=True, no random shift), the same steps e4e/HFGI/StyleRes copy into `utils/alignment.py` — with
@@ -22,7 +22,7 @@ import scipy.ndimage
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "Tests", "FaceLandmarksTests", "Fixtures")
-OUT = os.path.join(HERE, "..", "Tests", "PipelinesTests", "Fixtures", "alignment")
+OUT = os.path.join(FIXTURES, "alignment")
 
 BASE_LANDMARKS = [
     [112, 65], [112, 73], [112, 80], [113, 87], [115, 94], [119, 100], [125, 106], [131, 110], [138, 112], [145, 111],

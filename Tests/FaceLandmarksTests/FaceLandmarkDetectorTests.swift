@@ -7,7 +7,7 @@ import XCTest
 /// dlib through the CFaceLandmarks shim: detection and landmarks on a real photo, and clean errors on the inputs
 /// that break naive callers (no face, a 1×1 image, an image too large to scan).
 final class FaceLandmarkDetectorTests: XCTestCase {
-    static let astronaut = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/astronaut.jpg")
+    static let astronaut = AlignmentFixtures.astronaut
 
     func testFindsTheAstronautsFaceWithPlausibleLandmarks() throws {
         let detector = try FaceLandmarkDetector()
