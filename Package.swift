@@ -57,6 +57,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        // `gradstyle serve`'s HTTP server: small, no SwiftNIO (DESIGN "Serving" has the build-time figures).
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         .target(
@@ -87,9 +89,13 @@ let package = Package(
         .target(name: "Models", dependencies: ["NN", "TensorIO"]),
         .target(name: "Pipelines", dependencies: ["Models", "ImageIO", "FaceLandmarks", "SyntheticFaces", "TensorIO",
                                                 .product(name: "SwiftCSV", package: "SwiftCSV")]),
+        // `gradstyle serve`: the local web editor (HTTP server, page, edit queue) over Pipelines.
+        .target(name: "Serving", dependencies: ["Pipelines", "Models", "Torch", "ImageIO", "FaceLandmarks",
+                                              .product(name: "FlyingFox", package: "FlyingFox"),
+                                              .product(name: "FlyingSocks", package: "FlyingFox")]),
         .executableTarget(
             name: "gradstyle",
-            dependencies: ["Pipelines", "Models", "NN", "Torch", "TensorIO", "ImageIO",
+            dependencies: ["Pipelines", "Serving", "Models", "NN", "Torch", "TensorIO", "ImageIO",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Test targets mirror the source targets; CLITests runs the built `gradstyle` binary itself.
@@ -103,6 +109,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "SyntheticFaces", "FaceLandmarks"]),
         .testTarget(name: "CLITests", dependencies: ["Pipelines", "SyntheticFaces"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Pipelines", "ImageIO"]),
     ],
     swiftLanguageModes: [.v5]
 )

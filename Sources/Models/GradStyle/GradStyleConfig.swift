@@ -50,16 +50,6 @@ public enum AlignerPath: String, Codable, CaseIterable, Sendable {
     case motionGate = "motion_gate"
 }
 
-/// Misalignment augmentation for self-supervised training of the Editing Stream.
-public enum MisalignKind: String, Codable, CaseIterable, Sendable {
-    /// Warp the image; its own code plays the edited code (default).
-    case warp
-    /// Warp the residual features and align them back (HFGI-like).
-    case featureWarp = "feature_warp"
-    /// No misalignment augmentation and no aligner loss (ablation).
-    case none
-}
-
 /// Every decision GRADSTYLE.md marks [D], as a named option with its documented default. Stored with the weights.
 public struct GradStyleConfig: Codable, Equatable, Sendable {
     /// Generator resolutions at which residuals are injected, coarse to fine.
@@ -112,7 +102,8 @@ public struct GradStyleConfig: Codable, Equatable, Sendable {
     public var summary: String {
         let attentionText = attention == .selective
             ? "selective attention (\(selectRatio == 1.0 / 16 ? "1/16" : String(format: "%.3g", selectRatio)))" : "full attention"
-        let position = (positionEncoding ?? .none) == .none ? "" : " · \(positionEncoding!.rawValue) positions"
+        let encoding = positionEncoding ?? PositionEncoding.none
+        let position = encoding == PositionEncoding.none ? "" : " · \(encoding.rawValue) positions"
         let windowed = stages.filter { window(atStage: $0) != nil }
         let windowText = windowed.isEmpty ? "" : " · \(window!)×\(window!) windows at \(windowed.map(String.init).joined(separator: ","))"
         return "stages \(stages.map(String.init).joined(separator: ",")) · \(attentionText) · \(fusion.rawValue) fusion · keys \(keySource.rawValue) · aligner \(path.rawValue)" + windowText + position
