@@ -2,7 +2,8 @@
 // GradStyle-Swift: GAN inversion and attribute editing on StyleGAN2 (GradStyle, AAAI 2024).
 // Layers, bottom to top: CTorch (C ABI shim over libtorch) → Torch → NN → Models → Pipelines → gradstyle CLI.
 // TensorIO (checkpoint formats) and ImageIO (codecs) are pure Swift/C and sit beside Torch; FaceLandmarks (dlib through
-// the CFaceLandmarks shim) sits beside ImageIO.
+// the CFaceLandmarks shim, plus FFHQ alignment by those landmarks) and SyntheticFaces (the procedural face painter)
+// sit on ImageIO.
 import PackageDescription
 import Foundation
 
@@ -41,6 +42,10 @@ if libtorch != nil {
     torchLinkFlags = ["-L\(torchLibDir)"] + torchLinkFlags
 }
 
+// Targets whose per-pixel Swift loops run in the tests: optimised even in debug builds, where -Onone makes them
+// 10–50× slower (the test suite's time); -enable-testing stays, so @testable imports still work.
+let pixelLoops: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
 let package = Package(
     name: "GradStyle",
     platforms: [.macOS(.v13)],
@@ -51,7 +56,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
         // `gradstyle serve`'s HTTP server: small, no SwiftNIO (DESIGN "Serving" has the build-time figures).
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
@@ -68,7 +72,7 @@ let package = Package(
             name: "CImageCodec",
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
         ),
-        .target(name: "ImageIO", dependencies: ["CImageCodec"]),
+        .target(name: "ImageIO", dependencies: ["CImageCodec", "TensorIO"], swiftSettings: pixelLoops),
         // dlib's face detector and 68-point landmark predictor behind a C ABI (Debian's libdlib-dev). dlib's
         // headers call BLAS/LAPACK inline (Debian builds it with DLIB_USE_BLAS/LAPACK), so those are linked too:
         // `pkg-config --libs dlib-1` adds png/jpeg/sqlite, which libdlib.so already pulls in itself.
@@ -77,10 +81,13 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-std=c++17", "-O2"])],
             linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("blas"), .linkedLibrary("lapack")]
         ),
-        .target(name: "FaceLandmarks", dependencies: ["CFaceLandmarks", "ImageIO"]),
+        // dlib in Swift, and FFHQ-style alignment by its landmarks (crop, transform, paste back; per-pixel loops).
+        .target(name: "FaceLandmarks", dependencies: ["CFaceLandmarks", "ImageIO"], swiftSettings: pixelLoops),
+        // The procedural face painter behind the bundled model's training data: pure Swift, no torch.
+        .target(name: "SyntheticFaces", dependencies: ["ImageIO"], swiftSettings: pixelLoops),
         .target(name: "NN", dependencies: ["Torch"]),
         .target(name: "Models", dependencies: ["NN", "TensorIO"]),
-        .target(name: "Pipelines", dependencies: ["Models", "ImageIO", "FaceLandmarks", "TensorIO", .product(name: "Logging", package: "swift-log"),
+        .target(name: "Pipelines", dependencies: ["Models", "ImageIO", "FaceLandmarks", "SyntheticFaces", "TensorIO",
                                                 .product(name: "SwiftCSV", package: "SwiftCSV")]),
         // `gradstyle serve`: the local web editor (HTTP server, page, edit queue) over Pipelines.
         .target(name: "Serving", dependencies: ["Pipelines", "Models", "Torch", "ImageIO", "FaceLandmarks",
@@ -91,15 +98,17 @@ let package = Package(
             dependencies: ["Pipelines", "Serving", "Models", "NN", "Torch", "TensorIO", "ImageIO",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Test targets mirror the source targets; CLITests runs the built `gradstyle` binary itself.
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
-        .testTarget(name: "FaceAlignmentTests", dependencies: ["FaceLandmarks", "Pipelines", "Models", "Torch", "TensorIO", "ImageIO"],
+        .testTarget(name: "FaceLandmarksTests", dependencies: ["FaceLandmarks", "CFaceLandmarks", "ImageIO"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "SyntheticFacesTests", dependencies: ["SyntheticFaces", "ImageIO"]),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "NNTests", dependencies: ["NN"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines"]),
-        .testTarget(name: "CLITests", dependencies: ["Pipelines"]),
+        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "SyntheticFaces", "FaceLandmarks"]),
+        .testTarget(name: "CLITests", dependencies: ["Pipelines", "SyntheticFaces"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "Pipelines", "ImageIO"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Writes the FFHQ-alignment fixtures FaceAlignmentTests reads into Tests/FaceAlignmentTests/Fixtures/alignment/.
+"""Writes the FFHQ-alignment fixtures the alignment tests read into Tests/FaceLandmarksTests/Fixtures/alignment/.
 
 Each case runs the public alignment procedure — NVlabs/ffhq-dataset `download_ffhq.py` recreate_aligned_images
 (rotate_level=True, no random shift), the same steps e4e/HFGI/StyleRes copy into `utils/alignment.py` — with
-Pillow, numpy and scipy themselves, on the committed astronaut photo (Fixtures/astronaut.jpg) and FIXED landmarks,
+Pillow, numpy and scipy themselves, on the committed astronaut photo (Tests/FaceLandmarksTests/Fixtures/astronaut.jpg) and FIXED landmarks,
 so dlib is not needed here: BASE_LANDMARKS are the 68 points dlib finds on that photo (as `gradstyle align`
 reported them, rounded to integers as dlib's are), and the other cases move them by similarity transforms to reach
 the procedure's other branches (shrink, padding wider than the photo, a tilted face, e4e's output = transform size).
@@ -21,7 +21,7 @@ import PIL.Image
 import scipy.ndimage
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.join(HERE, "..", "Tests", "FaceAlignmentTests", "Fixtures")
+FIXTURES = os.path.join(HERE, "..", "Tests", "FaceLandmarksTests", "Fixtures")
 OUT = os.path.join(FIXTURES, "alignment")
 
 BASE_LANDMARKS = [

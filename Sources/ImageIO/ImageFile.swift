@@ -1,4 +1,5 @@
 import Foundation
+import TensorIO
 
 /// Reading and writing image files. Reading trusts the content (magic bytes), never the extension; writing
 /// picks the format from the extension and replaces the destination atomically.
@@ -26,7 +27,11 @@ public enum ImageFile {
         let path = try filePath(url)
         let format = try outputFormat(for: path)
         let data = try ImageCodec.encode(image, as: format, options: options, name: path)
-        try FileBytes.writeAtomically(data, to: path)
+        do {
+            try AtomicFile.write(data, to: URL(fileURLWithPath: path))
+        } catch let error as TensorIOError {
+            throw ImageIOError(.fileSystem, path: path, error.message)
+        }
     }
 
     /// The format `write` would choose for `url`, or an `.unsupportedExtension` error.

@@ -27,6 +27,12 @@ public final class Tanh: Module, Layer {
     public func callAsFunction(_ x: Tensor) -> Tensor { x.tanh() }
 }
 
+/// GELU, exact (erf) form as PyTorch's `nn.GELU()` default (the GradStyle Aligner's feed-forward).
+public final class GELU: Module, Layer {
+    public override init() { super.init() }
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.gelu() }
+}
+
 /// Returns its input (a placeholder that keeps a reference network's numbering).
 public final class Identity: Module, Layer {
     public override init() { super.init() }

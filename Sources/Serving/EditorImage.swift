@@ -1,3 +1,4 @@
+import FaceLandmarks
 import Foundation
 import ImageIO
 import Pipelines

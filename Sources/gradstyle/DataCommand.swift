@@ -73,14 +73,16 @@ struct DataSynthCommand: ParsableCommand {
     }
 
     func run() throws {
-        let directory = URL(fileURLWithPath: out)
-        let summary = try SyntheticDataset.write(count: count, to: directory, size: size, seed: seed, start: start,
-                                                 quiet: quiet, threads: threads, writeDetails: details)
-        if let grid {
-            let image = try SyntheticDataset.previewGrid(seed: seed, start: start, count: min(count, 64), size: size)
-            try ImageFile.write(image, to: URL(fileURLWithPath: grid))
-        }
+        var job = SyntheticDataJob(count: count, directory: URL(fileURLWithPath: out))
+        job.size = size
+        job.seed = seed
+        job.start = start
+        job.threads = threads
+        job.writeDetails = details
+        job.grid = grid.map { URL(fileURLWithPath: $0) }
+        job.quiet = quiet
+        let summary = try job.run()
         print(String(format: "wrote %d image(s) of %d² (faces %d…%d, seed %@) to %@ in %.1f s", summary.count, size,
-                     start, start + count - 1, "\(seed)", directory.path, summary.seconds))
+                     start, start + count - 1, "\(seed)", job.directory.path, summary.seconds))
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import ImageIO
 import Models
 import Pipelines
+import SyntheticFaces
 import TensorIO
 import Torch
 import XCTest
@@ -34,7 +35,26 @@ final class ReliabilityCommandTests: XCTestCase {
     /// Asserts a failure: the status, an `Error:` first line containing `expected`, and (when given) no `out`.
     func assertFails(_ arguments: [String], status: Int32? = nil, mentions expected: String, leavesNo out: String? = nil,
                      file: StaticString = #filePath, line: UInt = #line) throws {
-        let r = try BuiltBinary.run(arguments, in: dir, file: file, line: line)
+        check(try BuiltBinary.run(arguments, in: dir, file: file, line: line), arguments, status: status, mentions: expected,
+              leavesNo: out, file: file, line: line)
+    }
+
+    /// `assertFails` for many runs at once, side by side (each run is mostly the binary's start-up).
+    func assertAllFail(_ cases: [([String], String)], status: Int32? = nil, leavesNo out: String? = nil,
+                       file: StaticString = #filePath, line: UInt = #line) throws {
+        var runs = [Result<BuiltBinary.Run, Error>?](repeating: nil, count: cases.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: cases.count) { i in
+            let r = Result { try BuiltBinary.run(cases[i].0, in: dir, file: file, line: line) }
+            lock.lock(); runs[i] = r; lock.unlock()
+        }
+        for ((arguments, expected), r) in zip(cases, runs) {
+            check(try XCTUnwrap(r).get(), arguments, status: status, mentions: expected, leavesNo: out, file: file, line: line)
+        }
+    }
+
+    func check(_ r: BuiltBinary.Run, _ arguments: [String], status: Int32?, mentions expected: String, leavesNo out: String?,
+               file: StaticString, line: UInt) {
         if let status { XCTAssertEqual(r.status, status, "\(arguments): \(r.stderr)", file: file, line: line) }
         XCTAssertNotEqual(r.status, 0, "\(arguments) succeeded", file: file, line: line)
         XCTAssertTrue(r.errorLine.hasPrefix("Error: "), "\(arguments): \(r.stderr)", file: file, line: line)
@@ -64,9 +84,7 @@ final class ReliabilityCommandTests: XCTestCase {
             (["directions", "fit", "--latents", path("l"), "--labels", path("c"), "--attribute", "a", "--out", path("run"),
               "--ratio", "nan"], "--ratio"),
         ]
-        for (arguments, flag) in cases {
-            try assertFails(arguments, status: 64, mentions: flag, leavesNo: "run")
-        }
+        try assertAllFail(cases, status: 64, leavesNo: "run")
     }
 
     // MARK: Numbers in files

@@ -4,6 +4,7 @@ import ImageIO
 import Models
 import NN
 @testable import Pipelines
+import SyntheticFaces
 import Torch
 import XCTest
 

@@ -1,9 +1,11 @@
 import Foundation
 import ImageIO
 @testable import Pipelines
+import SyntheticFaces
 import XCTest
 
 /// `SyntheticDataset.write` (what `gradstyle data synth` runs): files, labels, determinism, argument errors.
+/// The command itself is CLITests' DataSynthCommandTests.
 final class SyntheticDatasetTests: XCTestCase {
     func tmpDir() throws -> URL {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("synth-\(UUID().uuidString)")
@@ -117,66 +119,5 @@ final class SyntheticDatasetTests: XCTestCase {
         // 3 × 2 tiles of 32 with 2-pixel padding.
         XCTAssertEqual(grid.width, 3 * 32 + 4 * 2)
         XCTAssertEqual(grid.height, 2 * 32 + 3 * 2)
-    }
-
-    // MARK: - The CLI
-
-    /// The `gradstyle` executable next to the test bundle, when it has been built.
-    func gradstyleBinary() throws -> URL {
-        let bundle = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
-        for dir in [bundle, bundle.deletingLastPathComponent()] {
-            let url = dir.appendingPathComponent("gradstyle")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        throw XCTSkip("gradstyle executable not built next to \(bundle.path)")
-    }
-
-    func run(_ binary: URL, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
-
-    func testCLIValidatesArguments() throws {
-        let binary = try gradstyleBinary()
-        let dir = try tmpDir()
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let file = dir.appendingPathComponent("f")
-        try Data().write(to: file)
-        let bad: [([String], String)] = [
-            (["--count", "0", "--out", dir.path], "--count"),
-            (["--count", "2", "--out", dir.path, "--size", "33"], "--size"),
-            (["--count", "2", "--out", dir.path, "--size", "1024"], "--size"),
-            (["--count", "2", "--out", file.appendingPathComponent("x").path], file.path),
-        ]
-        for (args, expected) in bad {
-            let r = try run(binary, ["data", "synth", "--quiet"] + args)
-            XCTAssertNotEqual(r.status, 0, "\(args)")
-            let lines = r.err.split(whereSeparator: \.isNewline)
-            XCTAssertEqual(lines.count, 1, "\(args): \(r.err)")
-            XCTAssert(r.err.contains(expected), "\(args): \(r.err)")
-        }
-        let out = dir.appendingPathComponent("ok")
-        let r = try run(binary, ["data", "synth", "--count", "3", "--out", out.path, "--size", "32", "--seed", "4", "--quiet"])
-        XCTAssertEqual(r.status, 0, r.err)
-        XCTAssertEqual(try bytes(out.appendingPathComponent("000002.png")),
-                       try ImageFile.encodedPNG(FaceRenderer().render(FaceSampler(seed: 4).sample(2), size: 32)))
-    }
-}
-
-extension ImageFile {
-    /// The bytes `write` would put in a .png file.
-    static func encodedPNG(_ image: RasterImage) throws -> Data {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("enc-\(UUID().uuidString).png")
-        defer { try? FileManager.default.removeItem(at: url) }
-        try ImageFile.write(image, to: url)
-        return try Data(contentsOf: url)
     }
 }

@@ -176,7 +176,7 @@ final class EditorEndpointTests: XCTestCase {
         let id = try XCTUnwrap(r.json["id"] as? String)
         XCTAssertEqual(r.json["aligned"] as? Bool, false)
         let notes = (r.json["notes"] as? [String] ?? []).joined(separator: " ")
-        XCTAssertTrue(notes.contains("center-cropped to 80×80"), notes)
+        XCTAssertTrue(notes.contains("96×80 is not square") && notes.contains("center-cropped"), notes)
         XCTAssertFalse(notes.contains("upload-"), "notes name the server's files: \(notes)")
         XCTAssertEqual(try png(try call("GET", "/api/images/\(id).png")).width, 64)
         XCTAssertEqual(try png(try call("POST", "/api/edit", body: F.editBody(image: id, edits: ["age": -1]))).height, 64)

@@ -141,12 +141,6 @@ public final class Aligner: Module {
     }
 }
 
-/// GELU as a layer (the Aligner's feed-forward).
-public final class GELU: Module, Layer {
-    public override init() { super.init() }
-    public func callAsFunction(_ x: Tensor) -> Tensor { x.gelu() }
-}
-
 /// GAM at one stage: a stack of Aligner blocks.
 public final class GlobalAlignmentModule: Module {
     public let blocks: ModuleList<Aligner>

@@ -1,7 +1,10 @@
 import Foundation
 
-/// Finding image files in folders: PNG and JPEG by extension (`.png`, `.jpg`, `.jpeg`, any case), hidden files
-/// and folders skipped, paths sorted by their relative path (byte order) so every run sees the same order.
+/// The project's one rule for which files of a folder are images, used by every verb that reads a folder (inputs
+/// of invert/edit/align/eval through `InputImages`, training datasets, FID): regular files named `.png`, `.jpg` or
+/// `.jpeg` in any case, found in subfolders too (as the references walk a folder: e4e's `make_dataset` over
+/// `os.walk`, torchvision's `ImageFolder`), hidden files and folders skipped, sorted by relative path in byte order
+/// so every run and machine sees the same order. Other files are ignored, not errors.
 public enum ImageFiles {
     public static let extensions: Set<String> = ["png", "jpg", "jpeg"]
 

@@ -3,11 +3,15 @@ import ImageIO
 import TensorIO
 import Torch
 
-/// The images a user points a verb at (`--input PATH|DIR`): one file, or every PNG/JPEG in a folder (sorted,
-/// not recursive), read and brought to the model's square input size. What was changed is said, not hidden:
-/// non-square images are center-cropped and other sizes resized, each with a note.
+/// The images a user points a verb at (`--input PATH|DIR`): one file, or the images of a folder by the same rule
+/// as every other verb that reads a folder (`ImageFiles`: PNG/JPEG by extension in any case, in subfolders too,
+/// hidden entries skipped, sorted by relative path), each brought to the model's square input size by the same
+/// crop as the training datasets (`SquareCrop`: torchvision's Resize + CenterCrop). So `edit` and `train` pointed at
+/// one folder see the same images, cut the same way. What was changed is said, not hidden: a note per image.
 public struct InputImages {
     public let files: [URL]
+    /// Output names, one per file (see `stems`).
+    public let stems: [String]
 
     public init(_ path: URL) throws {
         var isDirectory: ObjCBool = false
@@ -15,29 +19,42 @@ public struct InputImages {
             throw TensorIOError(path, "no such file or folder")
         }
         if isDirectory.boolValue {
-            let entries = (try? FileManager.default.contentsOfDirectory(at: path, includingPropertiesForKeys: nil)) ?? []
-            files = entries.filter { ["png", "jpg", "jpeg"].contains($0.pathExtension.lowercased()) }
-                .sorted { $0.lastPathComponent < $1.lastPathComponent }
-            guard !files.isEmpty else { throw TensorIOError(path, "no PNG or JPEG images in this folder") }
+            files = try ImageFiles.list(path, recursive: true)
+            guard !files.isEmpty else { throw TensorIOError(path, "no PNG or JPEG images in this folder or its subfolders") }
+            let root = path.standardizedFileURL
+            stems = InputImages.outputNames(relativePaths: files.map { ImageFiles.relativePath($0, under: root) })
         } else {
             files = [path]
+            stems = InputImages.outputNames(files)
         }
     }
 
     public var count: Int { files.count }
 
-    /// Output names: the file stems, with the extension kept where two inputs share a stem (a.png, a.jpg →
-    /// a_png, a_jpg), so one image's results never overwrite another's.
-    public var stems: [String] { InputImages.outputNames(files) }
-
-    /// The output names of `files` (see `stems`).
+    /// The output names of `files` given by name alone (see `outputNames(relativePaths:)`).
     public static func outputNames(_ files: [URL]) -> [String] {
-        let stems = files.map { $0.deletingPathExtension().lastPathComponent }
-        var counts: [String: Int] = [:]
-        for s in stems { counts[s, default: 0] += 1 }
-        return zip(files, stems).map { url, stem in
-            counts[stem]! > 1 ? stem + "_" + url.pathExtension.lowercased() : stem
+        outputNames(relativePaths: files.map(\.lastPathComponent))
+    }
+
+    /// Output names: the relative path without its extension, `/` written `_` (sub/a.png → sub_a), the extension
+    /// kept where two inputs would share a name (a.png, a.jpg → a_png, a_jpg), and a counter as the last resort, so
+    /// one image's results never overwrite another's.
+    public static func outputNames(relativePaths: [String]) -> [String] {
+        let parts = relativePaths.map { path -> (stem: String, ext: String) in
+            let stem = (path as NSString).deletingPathExtension.replacingOccurrences(of: "/", with: "_")
+            return (stem, (path as NSString).pathExtension.lowercased())
         }
+        var counts: [String: Int] = [:]
+        for p in parts { counts[p.stem, default: 0] += 1 }
+        var names = parts.map { counts[$0.stem]! > 1 ? $0.stem + "_" + $0.ext : $0.stem }
+        var used = Set<String>()
+        for i in names.indices {
+            var name = names[i], n = 2
+            while used.contains(name) { name = names[i] + "_\(n)"; n += 1 }
+            names[i] = name
+            used.insert(name)
+        }
+        return names
     }
 
     /// Checks every input before any work: each must exist and start like a PNG or JPEG of at most
@@ -63,18 +80,14 @@ public struct InputImages {
     /// Reads file `i` as 1×3×size×size in [-1, 1]; `notes` receives what was done to it.
     public func load(_ i: Int, size: Int, device: Device = .cpu, notes: inout [String]) throws -> Tensor {
         let url = files[i]
-        var x = try ImageTensors.read(url)
+        let x = try ImageTensors.read(url)
         let (h, w) = (x.size(2), x.size(3))
         if h != w {
-            let s = Swift.min(h, w)
-            x = x.narrow(dim: 2, start: (h - s) / 2, length: s).narrow(dim: 3, start: (w - s) / 2, length: s)
-            notes.append("\(url.lastPathComponent): \(w)×\(h) is not square — center-cropped to \(s)×\(s); the models expect aligned, cropped faces (FFHQ-style alignment: `gradstyle align`, or --align)")
+            notes.append("\(url.lastPathComponent): \(w)×\(h) is not square — resized on its shorter side and center-cropped to \(size)×\(size); the models expect aligned, cropped faces (FFHQ-style alignment: `gradstyle align`, or --align)")
+        } else if h != size {
+            notes.append("\(url.lastPathComponent): resized \(h)² → \(size)²")
         }
-        if x.size(2) != size {
-            notes.append("\(url.lastPathComponent): resized \(x.size(2))² → \(size)²")
-            x = Functional.interpolate(x, size: (size, size), mode: .bilinear, antialias: true).clamp(min: -1, max: 1)
-        }
-        return x.to(device: device)
+        return SquareCrop.apply(x, resolution: size).to(device: device)
     }
 
     /// Reads files start..<start+count as one batch.

@@ -1,6 +1,7 @@
 import Torch
 
-/// torchvision's `Resize(R)` + `CenterCrop(R)` on tensors: the shorter side is resized to R (the longer one to
+/// The project's one crop rule, for inputs and training data alike: torchvision's `Resize(R)` + `CenterCrop(R)`
+/// (rosinality's `prepare_data.py`) on tensors: the shorter side is resized to R (the longer one to
 /// ⌊R · long / short⌋) with antialiased bilinear filtering, then the centre R×R is cut
 /// (top = round((H − R) / 2), left = round((W − R) / 2), rounding halves to even as Python does).
 public enum SquareCrop {

@@ -1,6 +1,7 @@
 import FaceLandmarks
 import Foundation
 import Models
+import SyntheticFaces
 import TensorIO
 import Torch
 

@@ -7,9 +7,8 @@ import Torch
 /// `gradstyle invert`: real images → W+ latents → reconstructions, with any `InversionMethod` (by default e4e — an
 /// encoder and its generator; pSp models run the same way — or HFGI for an HFGI checkpoint).
 ///
-/// Inputs are one image or every PNG/JPEG of a folder (`InputImages`: sorted, not recursive; non-square images are
-/// center-cropped, other sizes resized to the encoder's input with antialiased bilinear filtering — each said in a
-/// note). Latents are the encoder's codes plus the model's latent_avg, as pSp/e4e's inference adds it.
+/// Inputs are one image or every PNG/JPEG of a folder (`InputImages`: the project's one folder rule and one crop
+/// rule, the training datasets' too — each change to an image said in a note). Latents are the encoder's codes plus the model's latent_avg, as pSp/e4e's inference adds it.
 /// Reconstructions are synthesised with the generator's constant noise (e4e's `randomize_noise=False`) and written
 /// at the generator's native resolution (as e4e's inference script saves them) unless `outputSize` asks for
 /// another: down-scaling is area averaging (pSp's `face_pool`, AdaptiveAvgPool2d), up-scaling bilinear.

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TensorIO
 import Torch
 
 /// `gradstyle train gradstyle`: GradStyle's Reconstruction and Editing Streams trained on a frozen encoder and

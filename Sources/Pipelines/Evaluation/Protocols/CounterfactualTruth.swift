@@ -1,4 +1,5 @@
 import Foundation
+import SyntheticFaces
 import Torch
 
 /// What the synthetic domain knows that real photos do not: the true edited image. For an edit that changed a

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import SyntheticFaces
 import Torch
 
 /// Editing on a held-out set: every direction at each strength (in standard deviations of the codes along it), for

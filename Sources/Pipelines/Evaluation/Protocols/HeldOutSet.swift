@@ -1,5 +1,6 @@
 import Foundation
 import ImageIO
+import SyntheticFaces
 import Torch
 
 /// The images an evaluation protocol runs on: the encoder's inputs, the targets at the generator's resolution, and

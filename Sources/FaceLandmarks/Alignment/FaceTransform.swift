@@ -1,6 +1,5 @@
 import Foundation
 import ImageIO
-import Models
 
 /// Where an aligned crop came from: the FFHQ quad in the source photo and the sizes involved. Written as JSON
 /// beside each crop (`gradstyle align`) and used to paste an edited crop back.
@@ -57,10 +56,10 @@ public struct FaceTransform: Codable, Equatable, Sendable {
     public static func read(_ url: URL) throws -> FaceTransform {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ModelError("\(url.lastPathComponent): cannot read (\(error.localizedDescription))")
+            throw FaceLandmarkError("\(url.lastPathComponent): cannot read (\(error.localizedDescription))")
         }
         guard let t = try? JSONDecoder().decode(FaceTransform.self, from: data), t.quad.count == 4, t.outputSize > 0 else {
-            throw ModelError("\(url.lastPathComponent): not a face transform (expected quad, outputSize, transformSize, sourceWidth, sourceHeight)")
+            throw FaceLandmarkError("\(url.lastPathComponent): not a face transform (expected quad, outputSize, transformSize, sourceWidth, sourceHeight)")
         }
         return t
     }

@@ -1,7 +1,6 @@
-import FaceLandmarks
+@testable import FaceLandmarks
 import Foundation
 import ImageIO
-@testable import Pipelines
 import XCTest
 
 /// Pasting an edited crop back: pixels outside the face mask are the photo's, bit for bit; inside, the crop lands

@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-@testable import Pipelines
+@testable import SyntheticFaces
 import XCTest
 
 /// Writes preview sheets of the synthetic domain for a person to look at, when GRADSTYLE_SYNTH_PREVIEW names a

@@ -1,6 +1,5 @@
 import Foundation
 import ImageIO
-import Models
 
 /// Puts an edited (or reconstructed) aligned crop back into the photo it was cut from: every photo pixel whose
 /// centre maps inside the crop's feathered mask is blended with the crop sampled bilinearly at that point; every
@@ -26,9 +25,9 @@ public struct FacePasteBack {
     /// `photo`, which must be the transform's source size.
     public func paste(_ crop: RasterImage, into photo: RasterImage, transform: FaceTransform) throws -> RasterImage {
         guard photo.width == transform.sourceWidth, photo.height == transform.sourceHeight else {
-            throw ModelError("the photo is \(photo.width)x\(photo.height) but the face transform is for \(transform.sourceWidth)x\(transform.sourceHeight)")
+            throw FaceLandmarkError("the photo is \(photo.width)x\(photo.height) but the face transform is for \(transform.sourceWidth)x\(transform.sourceHeight)")
         }
-        guard crop.width == crop.height else { throw ModelError("the face crop is \(crop.width)x\(crop.height), not square") }
+        guard crop.width == crop.height else { throw FaceLandmarkError("the face crop is \(crop.width)x\(crop.height), not square") }
         let face = try AlignedFace.rgb(crop)
         var out = photo
         let side = face.width

@@ -1,6 +1,4 @@
 import Foundation
-import TensorIO
-import Torch
 
 /// Any checkpoint a user may hand us — our `.safetensors`, a PyTorch `.pt` (zip or legacy), or an `.npy` — opened
 /// once and read by top-level key, so a 1 GB pSp checkpoint loads only the part that is asked for.
@@ -110,14 +108,5 @@ public struct CheckpointFile {
     public func value(_ key: String) throws -> PickleValue? {
         guard kind == .torch, torch!.topLevelKeys.contains(key) else { return nil }
         return try torch!.load(key: key)
-    }
-}
-
-extension StateDict {
-    /// The tensors on `device`, by name.
-    public func tensors(device: Device = .cpu) -> [String: Tensor] {
-        var out: [String: Tensor] = [:]
-        for (name, host) in self { out[name] = Tensor(host, device: device) }
-        return out
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-@testable import Pipelines
+@testable import SyntheticFaces
 import XCTest
 
 /// The synthetic portrait renderer: determinism, attribute locality against the region masks, yaw, details.

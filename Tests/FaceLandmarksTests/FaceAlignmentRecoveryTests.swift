@@ -1,7 +1,6 @@
-import FaceLandmarks
+@testable import FaceLandmarks
 import Foundation
 import ImageIO
-@testable import Pipelines
 import XCTest
 
 /// align(T(x)) ≈ x: an aligned face moved by a known similarity T (rotation ±20°, scale 0.5–2×, shifts) into a

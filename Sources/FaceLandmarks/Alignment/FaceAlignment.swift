@@ -1,6 +1,5 @@
 import Foundation
 import ImageIO
-import Models
 
 /// FFHQ face alignment (NVlabs/ffhq-dataset `recreate_aligned_images`, copied as `align_face` into e4e, HFGI and
 /// StyleRes), step for step and in the script's own arithmetic:
@@ -31,8 +30,8 @@ public struct FaceAlignment {
     /// The oriented square of step 1, in the photo's pixel coordinates (pixel centres at integers, as landmarks
     /// are): corners NW, SW, SE, NE (upright face: top-left, bottom-left, bottom-right, top-right), and its side.
     public static func quad(landmarks lm: [SIMD2<Double>]) throws -> (corners: [SIMD2<Double>], size: Double) {
-        guard lm.count == 68 else { throw ModelError("face alignment needs 68 landmarks, got \(lm.count)") }
-        guard lm.allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else { throw ModelError("landmarks are not finite") }
+        guard lm.count == 68 else { throw FaceLandmarkError("face alignment needs 68 landmarks, got \(lm.count)") }
+        guard lm.allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else { throw FaceLandmarkError("landmarks are not finite") }
         let eyeLeft = mean(lm[36..<42]), eyeRight = mean(lm[42..<48])
         let eyeAvg = (eyeLeft + eyeRight) * 0.5
         let eyeToEye = eyeRight - eyeLeft
@@ -47,7 +46,7 @@ public struct FaceAlignment {
         let corners = [c - x - y, c - x + y, c + x + y, c + x - y]
         let qsize = hypot(x.x, x.y) * 2
         guard qsize.isFinite, qsize >= 8 else {
-            throw ModelError("the face is too small to align (a \(String(format: "%.1f", qsize))-pixel square)")
+            throw FaceLandmarkError("the face is too small to align (a \(String(format: "%.1f", qsize))-pixel square)")
         }
         return (corners, qsize)
     }
@@ -62,7 +61,7 @@ public struct FaceAlignment {
     /// Aligns the face with these landmarks in `photo` (converted to RGB).
     public func align(_ photo: RasterImage, landmarks: [SIMD2<Double>]) throws -> AlignedFace {
         guard outputSize >= 1, transformSize >= 1, outputSize <= 8192, transformSize <= 16384 else {
-            throw ModelError("alignment sizes must be 1...8192 (output) and 1...16384 (transform), got \(outputSize) and \(transformSize)")
+            throw FaceLandmarkError("alignment sizes must be 1...8192 (output) and 1...16384 (transform), got \(outputSize) and \(transformSize)")
         }
         let (corners, size) = try FaceAlignment.quad(landmarks: landmarks)
         var quad = corners
@@ -86,7 +85,7 @@ public struct FaceAlignment {
                     Swift.min(bounds.2 + border, img.width), Swift.min(bounds.3 + border, img.height))
         if crop.2 - crop.0 < img.width || crop.3 - crop.1 < img.height {
             guard crop.2 > crop.0, crop.3 > crop.1 else {
-                throw ModelError("the face square lies outside the image")
+                throw FaceLandmarkError("the face square lies outside the image")
             }
             img = FaceAlignment.crop(img, x: crop.0, y: crop.1, width: crop.2 - crop.0, height: crop.3 - crop.1)
             quad = quad.map { $0 - SIMD2(Double(crop.0), Double(crop.1)) }
@@ -100,7 +99,7 @@ public struct FaceAlignment {
             let least = Int((qsize * 0.3).rounded(.toNearestOrEven))
             pad = (Swift.max(pad.0, least), Swift.max(pad.1, least), Swift.max(pad.2, least), Swift.max(pad.3, least))
             let padded = Double(img.width + pad.0 + pad.2) * Double(img.height + pad.1 + pad.3)
-            guard padded <= 256 * 1024 * 1024 else { throw ModelError("the padded face region is too large (\(Int(padded)) pixels)") }
+            guard padded <= 256 * 1024 * 1024 else { throw FaceLandmarkError("the padded face region is too large (\(Int(padded)) pixels)") }
             img = BlurredReflectionPadding.pad(img, left: pad.0, top: pad.1, right: pad.2, bottom: pad.3, qsize: qsize)
             quad = quad.map { $0 + SIMD2(Double(pad.0), Double(pad.1)) }
         }

@@ -1,4 +1,4 @@
-import FaceLandmarks
+@testable import FaceLandmarks
 import Foundation
 import ImageIO
 import Models

@@ -1,6 +1,6 @@
+@testable import FaceLandmarks
 import Foundation
 import ImageIO
-@testable import Pipelines
 import XCTest
 
 /// Our FFHQ alignment against the public procedure run by Pillow/numpy/scipy themselves
