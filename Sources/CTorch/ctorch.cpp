@@ -1,4 +1,4 @@
-// CTorch: the C ABI over libtorch. The only file in the project that includes torch headers.
+// CTorch: the C ABI over libtorch. With ctorch_distributed.cpp (c10d), the only files that include torch headers.
 // Every entry point catches C++ exceptions into a thread-local message (the tch-rs pattern), because a C++
 // exception crossing into Swift would terminate the process. Valid for libtorch 1.13 and 2.x.
 #include "ctorch.h"
@@ -19,9 +19,7 @@
 #include <string>
 #include <vector>
 
-struct ct_tensor_s {
-    at::Tensor t;
-};
+#include "ctorch_internal.hpp"
 struct ct_guard_s {
     c10::InferenceMode mode;
 };
@@ -668,3 +666,9 @@ double ct_bench_add_loop(ct_tensor a, ct_tensor b, int64_t iterations) {
 }
 
 } // extern "C"
+
+// The bridge for the shim's other translation units (ctorch_internal.hpp): one error slot, one handle check.
+namespace ctorch {
+void report_error(const char *message) { set_error(message); }
+const at::Tensor &tensor_of(ct_tensor h) { return T(h); }
+} // namespace ctorch

@@ -1,0 +1,56 @@
+// CTorch, distributed part: PyTorch's c10d (TCPStore rendezvous, Gloo and NCCL process groups) behind the same
+// C ABI rules as ctorch.h — opaque handles, every call catches C++ exceptions, failures return NULL or a negative
+// value with the message in ct_last_error().
+#ifndef CTORCH_DISTRIBUTED_H
+#define CTORCH_DISTRIBUTED_H
+
+#include "ctorch.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ct_store_s *ct_store;
+typedef struct ct_process_group_s *ct_process_group;
+
+// Collective backends: Gloo (CPU tensors), NCCL (CUDA tensors; only in a libtorch built with it).
+enum ct_backend { CT_BACKEND_GLOO = 0, CT_BACKEND_NCCL = 1 };
+
+/// 1 when this build of the shim can create process groups of `backend`, else 0.
+int ct_backend_available(int backend);
+
+// ---- key-value store (rendezvous) ----
+/// A TCPStore at host:port. The process with is_server != 0 hosts it; the others connect, retrying until
+/// timeout_ms. The host waits until world_size clients have joined. timeout_ms also bounds every later get.
+ct_store ct_store_tcp_new(const char *host, int port, int world_size, int is_server, int64_t timeout_ms);
+int ct_store_set(ct_store s, const char *key, const uint8_t *value, int64_t n);
+/// Waits (up to the store's timeout) for `key`, copies at most `cap` bytes of its value into `out` and returns
+/// the value's full length (call again with a larger buffer when it exceeds `cap`).
+int64_t ct_store_get(ct_store s, const char *key, uint8_t *out, int64_t cap);
+/// Adds `delta` to the integer counter at `key` (created at 0) and returns the new value.
+int64_t ct_store_add(ct_store s, const char *key, int64_t delta);
+void ct_store_free(ct_store s);
+
+// ---- process group ----
+/// Joins the group of `world_size` processes rendezvousing through `store` as `rank`. `timeout_ms` bounds every
+/// collective: a rank that stops answering makes the others fail with an error instead of waiting for ever.
+ct_process_group ct_process_group_new(ct_store store, int backend, int rank, int world_size, int64_t timeout_ms);
+int ct_process_group_rank(ct_process_group pg);
+int ct_process_group_size(ct_process_group pg);
+/// In place on every rank: each tensor becomes (sum over ranks) × scale. Tensors are packed in order into flat
+/// buckets of at most bucket_bytes (a larger tensor gets a bucket of its own); all buckets are reduced
+/// asynchronously, then waited for. Every rank must pass tensors of the same shapes in the same order: a first
+/// small collective checks that and fails with a message instead of mixing mismatched buffers.
+int ct_allreduce_sum(ct_process_group pg, const ct_tensor *tensors, int n, int64_t bucket_bytes, double scale);
+/// In place: every rank's tensors take `root`'s values (packed into buckets like ct_allreduce_sum). Tensors that
+/// require grad are written without recording autograd history.
+int ct_broadcast(ct_process_group pg, const ct_tensor *tensors, int n, int root, int64_t bucket_bytes);
+/// Returns when every rank has reached the barrier (or fails after the group's timeout).
+int ct_barrier(ct_process_group pg);
+/// Leaves the group. Call only when every rank is healthy: a group whose peer died is left to process exit.
+void ct_process_group_free(ct_process_group pg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
