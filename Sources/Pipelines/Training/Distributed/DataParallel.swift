@@ -1,0 +1,72 @@
+import Foundation
+import Torch
+
+/// One process's membership in a data-parallel training job: the rendezvous, the c10d process group, the random
+/// streams, and the few things a training loop asks of it — start every rank from rank 0's weights, average the
+/// gradients after backward, take this rank's share of the global batch, let only rank 0 write.
+///
+/// Semantics: `--batch B` is per process; the global batch of step k is the N·B images one process with
+/// `--batch N·B` takes at step k, rank r holding rows r·B ..< (r+1)·B. Each rank's loss is a mean over its B rows,
+/// so the mean of the ranks' gradients is the gradient of the global mean: the same update as one process, up to
+/// floating-point summation order.
+public final class DataParallel {
+    public let environment: DistributedEnvironment
+    public let group: ProcessGroup
+    public let streams: RankRandomStreams
+    public let bucketBytes: Int
+
+    public var rank: Int { environment.rank }
+    public var worldSize: Int { environment.worldSize }
+    /// Only rank 0 writes samples, checkpoints and reports.
+    public var isWriter: Bool { rank == 0 }
+
+    /// Joins the job described by `environment`: rendezvous through the TCP store (rank 0 hosts it), check that
+    /// every rank got the same `configuration` text, create the process group, seed the random streams.
+    /// `timeout` bounds the rendezvous and every later collective, so a dead rank never leaves the others waiting.
+    public init(environment: DistributedEnvironment, configuration: String, seed: UInt64,
+                backend: CollectiveBackend, timeout: TimeInterval,
+                bucketBytes: Int = ProcessGroup.defaultBucketBytes) throws {
+        guard backend.isAvailable else {
+            throw DistributedError("the \(backend.rawValue) backend is not available in this build of libtorch")
+        }
+        let store = try DistributedStore(host: environment.masterAddress, port: environment.masterPort,
+                                         worldSize: environment.worldSize, isServer: environment.rank == 0,
+                                         timeout: timeout)
+        try ConfigurationAgreement.check(configuration, rank: environment.rank, worldSize: environment.worldSize,
+                                         store: store)
+        group = try ProcessGroup(store: store, backend: backend, rank: environment.rank,
+                                 size: environment.worldSize, timeout: timeout)
+        self.environment = environment
+        self.bucketBytes = bucketBytes
+        streams = RankRandomStreams(seed: seed, rank: environment.rank)
+    }
+
+    /// Gives every rank rank 0's values of `tensors` (parameters and buffers, before the first step).
+    public func broadcastFromRankZero(_ tensors: [Tensor]) throws {
+        try group.broadcast(tensors, from: 0, bucketBytes: bucketBytes)
+    }
+
+    /// Replaces the gradient of every parameter that has one by its mean over the ranks (bucketed all-reduce).
+    /// Called after backward, before the optimiser step. Every rank must reach it with gradients on the same
+    /// parameters; the shim checks that and fails with a message otherwise.
+    public func averageGradients(of parameters: [Tensor]) throws {
+        let grads = parameters.compactMap(\.grad)
+        try group.allReduceMean(grads, bucketBytes: bucketBytes)
+    }
+
+    /// The mean over ranks of a value each rank computed on its share (a loss, for the log).
+    public func mean(_ value: Double) throws -> Double {
+        let t = Tensor([value])
+        try group.allReduceMean([t], bucketBytes: bucketBytes)
+        return Double(t.floats().first ?? .nan)
+    }
+
+    /// This rank's rows of a tensor holding the whole global batch along dimension 0.
+    public func share(of global: Tensor) -> Tensor {
+        let perRank = global.size(0) / worldSize
+        return global.narrow(dim: 0, start: rank * perRank, length: perRank)
+    }
+
+    /// Waits until every rank is here.
+    public func barrier() throws { try group.barrier() }
+}
