@@ -195,7 +195,10 @@ ct_store ct_store_tcp_new(const char *host, int port, int world_size, int is_ser
     o.port = static_cast<std::uint16_t>(port);
     o.isServer = is_server != 0;
     o.numWorkers = static_cast<std::size_t>(world_size);
-    o.waitWorkers = is_server != 0;
+    // No waiting for the clients here: creating the process group is the rendezvous (it waits for every rank's
+    // address in the store, bounded by the group's timeout). libtorch 1.13's waitForWorkers also stalls for the
+    // whole timeout when the ranks share one process.
+    o.waitWorkers = false;
     o.timeout = std::chrono::milliseconds(timeout_ms);
     auto store = c10::make_intrusive<c10d::TCPStore>(std::string(host), o);
     return new ct_store_s{store, std::string(host)};

@@ -9,8 +9,8 @@ public final class DistributedStore {
     public let host: String
     public let port: Int
 
-    /// Hosts (`isServer`) or joins the store. Joining retries until `timeout`; the host waits until `worldSize`
-    /// processes have joined. `timeout` also bounds every `get`.
+    /// Hosts (`isServer`) or joins the store. Joining retries until `timeout`; nobody waits for the other ranks
+    /// here (creating a `ProcessGroup` does). `timeout` also bounds every `get`.
     public init(host: String, port: Int, worldSize: Int, isServer: Bool, timeout: TimeInterval) throws {
         ct_clear_error()
         guard let h = ct_store_tcp_new(host, Int32(port), Int32(worldSize), isServer ? 1 : 0,

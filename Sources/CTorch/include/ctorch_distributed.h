@@ -20,8 +20,9 @@ enum ct_backend { CT_BACKEND_GLOO = 0, CT_BACKEND_NCCL = 1 };
 int ct_backend_available(int backend);
 
 // ---- key-value store (rendezvous) ----
-/// A TCPStore at host:port. The process with is_server != 0 hosts it; the others connect, retrying until
-/// timeout_ms. The host waits until world_size clients have joined. timeout_ms also bounds every later get.
+/// A TCPStore at host:port for world_size processes. The process with is_server != 0 hosts it; the others
+/// connect, retrying until timeout_ms. Nobody waits for the others here (creating the process group does).
+/// timeout_ms also bounds every later get.
 ct_store ct_store_tcp_new(const char *host, int port, int world_size, int is_server, int64_t timeout_ms);
 int ct_store_set(ct_store s, const char *key, const uint8_t *value, int64_t n);
 /// Waits (up to the store's timeout) for `key`, copies at most `cap` bytes of its value into `out` and returns
