@@ -4,6 +4,7 @@
 #include "ctorch_internal.hpp"
 
 #include <ATen/ATen.h>
+#include <torch/csrc/autograd/custom_function.h>
 #include <torch/version.h>
 
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -175,6 +176,30 @@ void check_same_layout(ct_process_group_s &g, const std::vector<at::Tensor> &ts,
                                  std::to_string(p[1]) + "): every rank must train the same model");
 }
 
+// The sum over ranks as an autograd function: the backward of a sum over ranks is the sum over ranks of the
+// gradients (torch.distributed.nn.functional.all_reduce). The group travels as its address in saved_data.
+struct AllReduceSumFunction : public torch::autograd::Function<AllReduceSumFunction> {
+    static at::Tensor forward(torch::autograd::AutogradContext *ctx, const at::Tensor &x, int64_t group_address) {
+        auto &g = *reinterpret_cast<ct_process_group_s *>(group_address);
+        ctx->saved_data["group"] = group_address;
+        std::vector<at::Tensor> one{x.detach().clone().contiguous()};
+        c10d::AllreduceOptions o;
+        o.timeout = g.timeout;
+        finish(g.group->allreduce(one, o), g, "all-reduce (autograd)");
+        return one[0];
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext *ctx,
+                                                   torch::autograd::variable_list grads) {
+        auto &g = *reinterpret_cast<ct_process_group_s *>(ctx->saved_data["group"].toInt());
+        std::vector<at::Tensor> one{grads[0].detach().clone().contiguous()};
+        c10d::AllreduceOptions o;
+        o.timeout = g.timeout;
+        finish(g.group->allreduce(one, o), g, "all-reduce of gradients (autograd)");
+        return {one[0], at::Tensor()};
+    }
+};
+
 } // namespace
 
 extern "C" {
@@ -310,6 +335,14 @@ int ct_broadcast(ct_process_group pg, const ct_tensor *tensors, int n, int root,
     unpack(buckets);
     return 0;
     CTD_END(-1)
+}
+
+ct_tensor ct_allreduce_sum_autograd(ct_process_group pg, ct_tensor t) {
+    CTD_BEGIN
+    auto &g = G(pg);
+    at::Tensor r = AllReduceSumFunction::apply(ctorch::tensor_of(t), reinterpret_cast<int64_t>(&g));
+    return new ct_tensor_s{std::move(r)};
+    CTD_END(nullptr)
 }
 
 int ct_barrier(ct_process_group pg) {

@@ -65,6 +65,14 @@ public final class ProcessGroup {
         try collective("broadcast", tensors) { ct_broadcast(handle, $0, $1, Int32(root), Int64(bucketBytes)) }
     }
 
+    /// A new tensor: the sum over ranks of `x`, differentiable (backward sums the gradients over ranks, so each
+    /// rank's `x` gets the gradient of every rank's loss). Shared statistics (synchronised batch norm) use it.
+    /// Every rank must call it, and later run backward through it, in step. Like other tensor operations it does
+    /// not throw: a failure (a dead rank) traps with the message, or is thrown by an enclosing `withTorchErrors`.
+    public func summedOverRanks(_ x: Tensor) -> Tensor {
+        withExtendedLifetime(x) { Tensor.wrap(ct_allreduce_sum_autograd(handle, x.handle), "all-reduce") }
+    }
+
     /// Returns once every rank has called it.
     public func barrier() throws {
         ct_clear_error()

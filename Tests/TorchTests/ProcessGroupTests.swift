@@ -61,6 +61,21 @@ final class ProcessGroupTests: XCTestCase {
         XCTAssertEqual(gathered.all, ["[1.0, 2.0] true", "[1.0, 2.0] true"])
     }
 
+    func testDifferentiableSumOverRanksBackpropagatesEveryRanksLoss() throws {
+        let gathered = Results()
+        let errors = try withTwoRanks { rank, group in
+            let r = Float(rank + 1)
+            let x = Tensor([r, 2 * r]).requiresGrad(true)
+            let y = group.summedOverRanks(x * x)
+            let c = Tensor([r, 3])
+            (y * c).sum().backward()
+            gathered.set(rank, "\(y.floats()) \(x.grad?.floats() ?? [])")
+        }
+        XCTAssertEqual(errors, [nil, nil])
+        // y = Σ_s x_s² = [1 + 4, 4 + 16]; the gradient of Σ_s (y·c_s).sum() for x_r is 2·x_r·Σ_s c_s, Σ c = [3, 6].
+        XCTAssertEqual(gathered.all, ["[5.0, 20.0] [6.0, 24.0]", "[5.0, 20.0] [12.0, 48.0]"])
+    }
+
     func testRanksPassingDifferentTensorsFailWithAMessageOnBoth() throws {
         let errors = try withTwoRanks { rank, group in
             let tensors = (0...rank).map { _ in Tensor.zeros([3]) }

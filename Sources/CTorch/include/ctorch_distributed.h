@@ -46,6 +46,10 @@ int ct_allreduce_sum(ct_process_group pg, const ct_tensor *tensors, int n, int64
 /// In place: every rank's tensors take `root`'s values (packed into buckets like ct_allreduce_sum). Tensors that
 /// require grad are written without recording autograd history.
 int ct_broadcast(ct_process_group pg, const ct_tensor *tensors, int n, int root, int64_t bucket_bytes);
+/// A new tensor: the sum over ranks of `t`, differentiable — backward all-reduces the incoming gradient (so each
+/// rank's input receives the gradient of the sum of every rank's loss). For statistics shared across ranks
+/// (synchronised batch norm). The group must outlive the backward pass.
+ct_tensor ct_allreduce_sum_autograd(ct_process_group pg, ct_tensor t);
 /// Returns when every rank has reached the barrier (or fails after the group's timeout).
 int ct_barrier(ct_process_group pg);
 /// Leaves the group. Call only when every rank is healthy: a group whose peer died is left to process exit.
