@@ -184,3 +184,21 @@ final class DistributedTrainingTests: XCTestCase {
         return finished
     }
 }
+
+final class DistributedStartTests: XCTestCase {
+    func testChoosesSingleLaunchOrRankFromTheValuesGiven() throws {
+        let rankEnv = ["WORLD_SIZE": "2", "RANK": "1", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"]
+        XCTAssertEqual(try DistributedStart.decide(processes: nil, environment: [:]), .singleProcess)
+        XCTAssertEqual(try DistributedStart.decide(processes: 1, environment: [:]), .singleProcess)
+        XCTAssertEqual(try DistributedStart.decide(processes: 3, environment: [:]), .launch(processes: 3))
+        XCTAssertEqual(try DistributedStart.decide(processes: nil, environment: rankEnv),
+                       .rank(DistributedEnvironment(rank: 1, worldSize: 2, localRank: 1, masterAddress: "127.0.0.1", masterPort: 29500)))
+        var one = rankEnv
+        (one["WORLD_SIZE"], one["RANK"]) = ("1", "0")
+        XCTAssertEqual(try DistributedStart.decide(processes: nil, environment: one), .singleProcess)
+        XCTAssertThrowsError(try DistributedStart.decide(processes: 2, environment: rankEnv)) {
+            XCTAssertTrue("\($0)".contains("inside rank 1 of a distributed run"), "\($0)")
+        }
+        XCTAssertThrowsError(try DistributedStart.decide(processes: 0, environment: [:]))
+    }
+}
