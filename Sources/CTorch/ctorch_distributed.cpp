@@ -200,6 +200,44 @@ struct AllReduceSumFunction : public torch::autograd::Function<AllReduceSumFunct
     }
 };
 
+// The group whose batch statistics ct_batch_norm shares (ct_set_batch_norm_group), or null.
+std::atomic<ct_process_group_s *> batch_norm_group{nullptr};
+
+// Training-mode batch norm over every rank's batch (PyTorch's SyncBatchNorm): per-channel sums and element count
+// summed over ranks, then the centred squares, both through AllReduceSumFunction so the backward carries every
+// rank's loss; two passes, as the single-process kernel. Running statistics follow torch.nn.BatchNorm with the
+// global count (unbiased variance).
+at::Tensor synchronized_batch_norm(const at::Tensor &x, const c10::optional<at::Tensor> &weight,
+                                   const c10::optional<at::Tensor> &bias, const c10::optional<at::Tensor> &running_mean,
+                                   const c10::optional<at::Tensor> &running_var, double momentum, double eps) {
+    ct_process_group_s *g = batch_norm_group.load();
+    if (g == nullptr) throw std::runtime_error("synchronised batch norm without a process group");
+    if (x.dim() < 2) throw std::invalid_argument("batch norm needs at least 2 dimensions (N×C…)");
+    auto address = reinterpret_cast<int64_t>(g);
+    int64_t channels = x.size(1);
+    std::vector<int64_t> dims{0};
+    for (int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);
+    std::vector<int64_t> shape(static_cast<size_t>(x.dim()), 1);
+    shape[1] = channels;
+    double local_count = static_cast<double>(x.numel() / std::max<int64_t>(channels, 1));
+    at::Tensor sums = at::cat({x.sum(dims), at::full({1}, local_count, x.options())});
+    at::Tensor total = AllReduceSumFunction::apply(sums, address);
+    at::Tensor count = total.narrow(0, channels, 1).detach();
+    at::Tensor mean = total.narrow(0, 0, channels) / count;
+    at::Tensor centred = x - mean.view(shape);
+    at::Tensor variance = AllReduceSumFunction::apply((centred * centred).sum(dims), address) / count;
+    at::Tensor y = centred * at::rsqrt(variance + eps).view(shape);
+    if (weight && weight->defined()) y = y * weight->view(shape);
+    if (bias && bias->defined()) y = y + bias->view(shape);
+    at::NoGradGuard no_grad;
+    double n = count.item<double>();
+    if (running_mean && running_mean->defined())
+        running_mean->mul_(1 - momentum).add_(mean.detach().to(running_mean->scalar_type()) * momentum);
+    if (running_var && running_var->defined() && n > 1)
+        running_var->mul_(1 - momentum).add_(variance.detach().to(running_var->scalar_type()) * (n / (n - 1) * momentum));
+    return y;
+}
+
 } // namespace
 
 extern "C" {
@@ -345,6 +383,14 @@ ct_tensor ct_allreduce_sum_autograd(ct_process_group pg, ct_tensor t) {
     CTD_END(nullptr)
 }
 
+int ct_set_batch_norm_group(ct_process_group pg) {
+    CTD_BEGIN
+    batch_norm_group.store(pg);
+    ctorch::batch_norm_override.store(pg != nullptr ? &synchronized_batch_norm : nullptr);
+    return 0;
+    CTD_END(-1)
+}
+
 int ct_barrier(ct_process_group pg) {
     CTD_BEGIN
     auto &g = G(pg);
@@ -355,6 +401,10 @@ int ct_barrier(ct_process_group pg) {
     CTD_END(-1)
 }
 
-void ct_process_group_free(ct_process_group pg) { delete pg; }
+void ct_process_group_free(ct_process_group pg) {
+    ct_process_group_s *expected = pg;
+    if (batch_norm_group.compare_exchange_strong(expected, nullptr)) ctorch::batch_norm_override.store(nullptr);
+    delete pg;
+}
 
 } // extern "C"

@@ -73,6 +73,18 @@ public final class ProcessGroup {
         withExtendedLifetime(x) { Tensor.wrap(ct_allreduce_sum_autograd(handle, x.handle), "all-reduce") }
     }
 
+    /// Whether batch norm in training mode (with gradients recorded) normalises with statistics over every rank's
+    /// batch, as PyTorch's SyncBatchNorm, so N ranks × B equal one process with N·B. Process-wide, one group at a
+    /// time; every rank must then run the same batch norms in the same order. Inference keeps local statistics.
+    public var synchronizesBatchNorm: Bool = false {
+        didSet {
+            ct_clear_error()
+            if ct_set_batch_norm_group(synchronizesBatchNorm ? handle : nil) < 0 {
+                fatalError("set batch norm group: \(takeShimError() ?? "failed")")
+            }
+        }
+    }
+
     /// Returns once every rank has called it.
     public func barrier() throws {
         ct_clear_error()

@@ -50,6 +50,10 @@ int ct_broadcast(ct_process_group pg, const ct_tensor *tensors, int n, int root,
 /// rank's input receives the gradient of the sum of every rank's loss). For statistics shared across ranks
 /// (synchronised batch norm). The group must outlive the backward pass.
 ct_tensor ct_allreduce_sum_autograd(ct_process_group pg, ct_tensor t);
+/// Makes batch norm in training mode (ct_batch_norm with training != 0, while gradients are recorded) use
+/// statistics over every rank's batch in `pg`, as PyTorch's SyncBatchNorm; NULL turns it off. Process-wide: every
+/// rank must then run the same batch norms in the same order. Inference and no-grad code keep local statistics.
+int ct_set_batch_norm_group(ct_process_group pg);
 /// Returns when every rank has reached the barrier (or fails after the group's timeout).
 int ct_barrier(ct_process_group pg);
 /// Leaves the group. Call only when every rank is healthy: a group whose peer died is left to process exit.

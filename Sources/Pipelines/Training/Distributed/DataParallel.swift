@@ -8,7 +8,14 @@ import Torch
 /// Semantics: `--batch B` is per process; the global batch of step k is the N·B images one process with
 /// `--batch N·B` takes at step k, rank r holding rows r·B ..< (r+1)·B. Each rank's loss is a mean over its B rows,
 /// so the mean of the ranks' gradients is the gradient of the global mean: the same update as one process, up to
-/// floating-point summation order.
+/// floating-point summation order. Batch norm layers normalise with the global batch's statistics (synchronised,
+/// forward and backward), which ordinary per-rank batch norm would not.
+///
+/// Gradients are all-reduced after backward, in ~25 MiB buckets all in flight at once, not overlapped with the
+/// backward pass. libtorch 1.13's C++ `c10d::Reducer` could overlap them through autograd hooks, but it assumes one
+/// backward per iteration over a fixed parameter set (or a graph search for unused ones), while our steps run
+/// several backward passes and `autograd.grad` calls per step (StyleGAN2's D/G/regularisers, R1) and update
+/// different networks in turn; averaging once between backward and each optimiser step is right for all of them.
 public final class DataParallel {
     public let environment: DistributedEnvironment
     public let group: ProcessGroup
@@ -23,6 +30,7 @@ public final class DataParallel {
     /// Joins the job described by `environment`: rendezvous through the TCP store (rank 0 hosts it), check that
     /// every rank got the same `configuration` text, create the process group, seed the random streams.
     /// `timeout` bounds the rendezvous and every later collective, so a dead rank never leaves the others waiting.
+    /// Batch norm in training then uses statistics over the global batch (`ProcessGroup.synchronizesBatchNorm`).
     public init(environment: DistributedEnvironment, configuration: String, seed: UInt64,
                 backend: CollectiveBackend, timeout: TimeInterval,
                 bucketBytes: Int = ProcessGroup.defaultBucketBytes) throws {
@@ -36,6 +44,7 @@ public final class DataParallel {
                                          store: store)
         group = try ProcessGroup(store: store, backend: backend, rank: environment.rank,
                                  size: environment.worldSize, timeout: timeout)
+        group.synchronizesBatchNorm = true
         self.environment = environment
         self.bucketBytes = bucketBytes
         streams = RankRandomStreams(seed: seed, rank: environment.rank)
