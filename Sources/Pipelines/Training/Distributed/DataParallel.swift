@@ -28,7 +28,8 @@ public final class DataParallel {
     public var isWriter: Bool { rank == 0 }
 
     /// Joins the job described by `environment`: rendezvous through the TCP store (rank 0 hosts it), check that
-    /// every rank got the same `configuration` text, create the process group, seed the random streams.
+    /// every rank got the same `configuration` text, create the process group, derive this rank's random stream
+    /// from the run's `seed` (the shared generator, seeded by the job, is not touched).
     /// `timeout` bounds the rendezvous and every later collective, so a dead rank never leaves the others waiting.
     /// Batch norm in training then uses statistics over the global batch (`ProcessGroup.synchronizesBatchNorm`).
     public init(environment: DistributedEnvironment, configuration: String, seed: UInt64,

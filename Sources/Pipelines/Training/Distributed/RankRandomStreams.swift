@@ -1,7 +1,7 @@
 import Torch
 
-/// The random streams of one rank. libtorch has one default CPU generator per process; in a data-parallel job it
-/// is seeded identically on every rank (the shared stream: batch order and anything drawn for the global batch, so
+/// The random streams of one rank. libtorch has one default CPU generator per process; in a data-parallel job the
+/// job seeds it identically on every rank (the shared stream: batch order and anything drawn for the global batch, so
 /// step k sees what one process with the global batch would). Randomness that is by nature per process (dropout,
 /// a rank's own augmentation) runs inside `withRankStream`, which swaps in a generator state seeded from
 /// (seed, rank) and swaps the shared one back afterwards. Both streams are saved in checkpoints by `state`.
@@ -10,13 +10,15 @@ public final class RankRandomStreams {
     public let rank: Int
     private var rankState: [UInt8]
 
-    /// Seeds the shared stream with `seed` (call once, before any draw) and derives this rank's stream.
+    /// Derives this rank's stream from the run's `seed`. The shared stream is left exactly where it is (the job
+    /// seeded it, and may already have drawn from it, the same way on every rank).
     public init(seed: UInt64, rank: Int) {
         self.seed = seed
         self.rank = rank
+        let shared = Torch.cpuRNGState
         Torch.manualSeed(Self.rankSeed(seed: seed, rank: rank))
         rankState = Torch.cpuRNGState
-        Torch.manualSeed(seed)
+        Torch.cpuRNGState = shared
     }
 
     /// A seed per (seed, rank), far from seed + k for small k (SplitMix64's finaliser), so no rank's stream
