@@ -27,6 +27,11 @@ enum OptionCheck {
         try int(value, flag, min...max)
     }
 
+    /// `--batch`: items per step, 1 to 4,096 — the one check of every verb that takes it.
+    static func batch(_ value: Int) throws {
+        try count(value, "--batch", max: 4096)
+    }
+
     /// `--aligner-path` (train gradstyle, bench gradstyle).
     static func alignerPath(_ value: String) throws -> AlignerPath {
         guard let path = AlignerPath(rawValue: value) else {

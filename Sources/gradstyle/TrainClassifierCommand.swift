@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import Models
 import Pipelines
-import Torch
 
 struct TrainClassifierCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +21,7 @@ struct TrainClassifierCommand: ParsableCommand {
     var out: String
 
     @Option(help: "Comma-separated label columns to predict.")
-    var attributes: String = AttributeClassifierConfig.defaultAttributes.joined(separator: ",")
+    var attributes: String = ClassifierTrainingOptions().attributes.joined(separator: ",")
 
     @Option(parsing: .unconditional, help: "Train until this many steps.")
     var steps: Int = 3000
@@ -68,7 +66,7 @@ struct TrainClassifierCommand: ParsableCommand {
 
     func validate() throws {
         try OptionCheck.count(steps, "--steps")
-        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.batch(batch)
         try OptionCheck.count(size, "--size", max: 4096)
         try OptionCheck.positive(learningRate, "--lr", max: 10)
         try OptionCheck.double(validationFraction, "--validation-fraction", 0...0.9)
@@ -77,35 +75,11 @@ struct TrainClassifierCommand: ParsableCommand {
     }
 
     func run() throws {
-        let device = try global.apply()
-        let options = try options()
-        let dataset = try LabelledImageSet(root: URL(fileURLWithPath: data), attributes: options.attributes,
-                                           size: options.size, quiet: global.quiet)
-        let outURL = URL(fileURLWithPath: out)
-        // Held for the whole run (resume included): a second run into this folder fails at once.
-        let lock = try OutputLock(outURL)
-        defer { withExtendedLifetime(lock) {} }
-        let trainer = try ClassifierTrainer(data: dataset, options: options, device: device)
-        trainer.quiet = global.quiet
-        let hasCheckpoint = FileManager.default.fileExists(atPath: outURL.appendingPathComponent(ClassifierTrainer.checkpointName).path)
-        if hasCheckpoint && !resume {
-            throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it, or choose another --out")
-        }
-        if resume, try trainer.resumeIfPossible(outURL) {
-            print("resumed at step \(trainer.step)")
-            for note in trainer.resumeNotes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-        }
-        print("training a \(options.size)² attribute classifier (\(trainer.classifier.parameterCount.grouped) parameters) for \(options.attributes.joined(separator: ", ")) on \(trainer.trainIndices.count) images (\(trainer.heldOutIndices.count) held out) until step \(steps)")
-        try trainer.train(untilStep: steps, outDirectory: outURL)
-        if let scores = trainer.lastScores ?? trainer.evaluate() {
-            for e in scores.entries {
-                let name = e.attribute.padding(toLength: Swift.max(16, e.attribute.count), withPad: " ", startingAt: 0)
-                var line = String(format: "  %@ R² %@  MAE %.4f  (predicting the mean: %.4f)", name,
-                                  e.r2.map { String(format: "%6.3f", $0) } ?? "   n/a", e.mae, e.baselineMAE)
-                if let a = e.accuracy { line += String(format: "  accuracy %.1f%%", a * 100) }
-                print(line)
-            }
-        }
-        print("done: \(out)/\(ClassifierTrainer.classifierName) (classifier), \(out)/\(ClassifierTrainer.checkpointName) (resume)")
+        var job = ClassifierTrainingJob(data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), steps: steps)
+        job.device = try global.apply()
+        job.options = try options()
+        job.resume = resume
+        job.quiet = global.quiet
+        try TrainCommand.run(out: out) { try job.run() }
     }
 }

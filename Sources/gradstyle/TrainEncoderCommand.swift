@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import Models
 import Pipelines
-import Torch
 
 struct TrainEncoderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,9 +66,9 @@ struct TrainEncoderCommand: ParsableCommand {
     @Flag(help: "Continue from OUT/checkpoint.safetensors (model and options come from it).") var resume = false
 
     func validate() throws {
-        guard EncoderType(rawValue: type) != nil else { throw ValidationError("invalid --type '\(type)': expected e4e or psp") }
+        guard EncoderTrainingJob.encoderTypes.contains(type) else { throw ValidationError("invalid --type '\(type)': expected e4e or psp") }
         try OptionCheck.count(steps, "--steps")
-        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.batch(batch)
         try OptionCheck.positive(learningRate, "--lr", max: 10)
         try OptionCheck.count(checkpointEvery, "--checkpoint-every")
         try OptionCheck.count(sampleEvery, "--sample-every")
@@ -91,99 +89,50 @@ struct TrainEncoderCommand: ParsableCommand {
         if idLambda > 0, arcface == nil { throw ValidationError("--id-lambda needs --arcface FILE (model_ir_se50.pth)") }
     }
 
-    func backbone() throws -> IRBackboneConfig {
-        if let units {
-            let list = try units.split(separator: ",").map { part -> Int in
+    /// `--units` as a list (nil: the table of `--depth`).
+    func parsedUnits() throws -> [Int]? {
+        try units.map { text in
+            try text.split(separator: ",").map { part -> Int in
                 guard let n = Int(part), n >= 1 else { throw ValidationError("invalid --units entry '\(part)'") }
                 return n
             }
-            var b = try IRBackboneConfig.depth(50, widthMultiplier: width, seReduction: seReduction)
-            b.units = list
-            try b.validate()
-            return b
         }
-        return try IRBackboneConfig.depth(depth, widthMultiplier: width, seReduction: seReduction)
     }
 
     func run() throws {
-        let device = try global.apply()
-        let outURL = URL(fileURLWithPath: out)
-        // Held for the whole run (resume included): a second run into this folder fails at once.
-        let lock = try OutputLock(outURL)
-        defer { withExtendedLifetime(lock) {} }
-        let checkpointURL = outURL.appendingPathComponent(EncoderTrainer.checkpointName)
-        let hasCheckpoint = FileManager.default.fileExists(atPath: checkpointURL.path)
-        if hasCheckpoint && !resume {
-            throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it, or choose another --out")
-        }
-        let perceptual: LPIPS? = lpipsWeights.isEmpty ? nil
-            : try LPIPS.load(network: .alex, files: lpipsWeights.map { URL(fileURLWithPath: $0) }, device: device)
-        if perceptual == nil, lpipsLambda > 0 {
-            FileHandle.standardError.write(Data("note: no --lpips-weights: the LPIPS term is left out\n".utf8))
-        }
-        let identity = try arcface.map { try IDLoss.load(URL(fileURLWithPath: $0), device: device) }
-
-        let trainer: EncoderTrainer
-        if resume && hasCheckpoint {
-            let model = try InversionModel.load(checkpointURL)
-            let dataset = try makeDataset(resolution: model.inputSize, device: device)
-            trainer = try EncoderTrainer.resuming(outURL, data: dataset, perceptual: perceptual, identity: identity,
-                                                  device: device)
-            print("resumed at step \(trainer.step) (model and options from the checkpoint)")
-        } else {
-            let loaded = try GeneratorCheckpoint.load(URL(fileURLWithPath: generator), device: device)
-            let g = loaded.generator
-            let config = EncoderConfig(type: EncoderType(rawValue: type)!, generatorSize: g.size, styleDim: g.styleDim,
-                                       backbone: try backbone(), inputSize: inputSize)
-            try config.validate()
-            let encoder = FPNStyleEncoder.make(config)
-            if let backboneWeights {
-                let report = try EncoderCheckpoint.loadBackbone(into: encoder, from: URL(fileURLWithPath: backboneWeights))
-                print("backbone: \(report.loaded.count) tensors from \(backboneWeights), \(report.shapeMismatches.count) skipped (shape)")
-            }
-            let average: Tensor
-            if let avg = g.latentAverage {
-                average = avg
-            } else {
-                FileHandle.standardError.write(Data("note: the generator has no latent_avg: using the mean of 10,000 mapped z\n".utf8))
-                average = g.meanLatent(count: 10_000)
-            }
-            let model = try InversionModel(encoder: encoder, generator: g, latentAverage: average)
-            var options = EncoderTrainingOptions()
-            options.batch = batch
-            options.learningRate = learningRate
-            options.optimizer = optimizer
-            options.lambdaL2 = l2Lambda
-            options.lambdaLPIPS = lpipsLambda
-            options.lambdaID = idLambda
-            options.lambdaWNorm = wNormLambda
-            options.lambdaDelta = deltaNormLambda
-            options.deltaNorm = deltaNorm
-            options.progressiveStart = noProgressive ? nil : progressiveStart
-            options.progressiveStepEvery = progressiveStepEvery
-            options.lambdaWDiscriminator = wDiscriminatorLambda
-            options.wDiscriminatorLR = wDiscriminatorLr
-            options.r1 = r1
-            options.dRegEvery = dRegEvery
-            options.wPoolSize = wPoolSize
-            options.sampleEvery = sampleEvery
-            options.checkpointEvery = checkpointEvery
-            let dataset = try makeDataset(resolution: inputSize, device: device)
-            trainer = try EncoderTrainer(model: model, data: dataset, options: options, perceptual: perceptual,
-                                         identity: identity, device: device)
-        }
-        trainer.quiet = global.quiet
-        let c = trainer.model.encoderConfig
-        print("training \(c.type.rawValue) encoder (\(trainer.model.encoder.parameterCount.grouped) parameters, " +
-              "\(c.inputSize)² input, \(c.styleCount) styles) for a \(trainer.model.generator.size)² generator until step \(steps)")
-        try trainer.train(untilStep: steps, outDirectory: outURL)
-        print("done: \(out)/\(EncoderTrainer.modelName) (inversion model), \(out)/\(EncoderTrainer.checkpointName) (resume)")
-    }
-
-    func makeDataset(resolution: Int, device: Device) throws -> ImageFolderDataset {
-        var options = ImageFolderDataset.Options(resolution: resolution)
-        options.horizontalFlip = !noXflip
-        options.device = device
-        return try ImageFolderDataset(root: URL(fileURLWithPath: data), options: options)
+        var job = EncoderTrainingJob(generator: URL(fileURLWithPath: generator), data: URL(fileURLWithPath: data),
+                                     out: URL(fileURLWithPath: out), steps: steps)
+        job.device = try global.apply()
+        job.encoderType = type
+        job.inputSize = inputSize
+        job.depth = depth
+        job.units = try parsedUnits()
+        job.width = width
+        job.seReduction = seReduction
+        job.backboneWeights = backboneWeights.map { URL(fileURLWithPath: $0) }
+        job.lpipsWeights = lpipsWeights.map { URL(fileURLWithPath: $0) }
+        job.arcface = arcface.map { URL(fileURLWithPath: $0) }
+        job.options.batch = batch
+        job.options.learningRate = learningRate
+        job.options.optimizer = optimizer
+        job.options.lambdaL2 = l2Lambda
+        job.options.lambdaLPIPS = lpipsLambda
+        job.options.lambdaID = idLambda
+        job.options.lambdaWNorm = wNormLambda
+        job.options.lambdaDelta = deltaNormLambda
+        job.options.deltaNorm = deltaNorm
+        job.options.progressiveStart = noProgressive ? nil : progressiveStart
+        job.options.progressiveStepEvery = progressiveStepEvery
+        job.options.lambdaWDiscriminator = wDiscriminatorLambda
+        job.options.wDiscriminatorLR = wDiscriminatorLr
+        job.options.r1 = r1
+        job.options.dRegEvery = dRegEvery
+        job.options.wPoolSize = wPoolSize
+        job.options.sampleEvery = sampleEvery
+        job.options.checkpointEvery = checkpointEvery
+        job.xflip = !noXflip
+        job.resume = resume
+        job.quiet = global.quiet
+        try TrainCommand.run(out: out) { try job.run() }
     }
 }

@@ -5,7 +5,7 @@ import ArgumentParser
 extension TrainGradStyleCommand {
     func validate() throws {
         try OptionCheck.count(steps, "--steps")
-        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.batch(batch)
         try OptionCheck.positive(learningRate, "--lr", max: 10)
         for (value, flag) in [(lambdaL2, "--lambda-l2"), (lambdaLpips, "--lambda-lpips"), (lambdaId, "--lambda-id"),
                               (lambdaAlign, "--lambda-align")] {
@@ -20,6 +20,7 @@ extension TrainGradStyleCommand {
         try OptionCheck.positive(selectRatio, "--select-ratio", max: 1)
         try OptionCheck.count(checkpointEvery, "--checkpoint-every")
         try OptionCheck.count(sampleEvery, "--sample-every")
-        _ = try makeConfig()
+        _ = try networkOptions()
+        _ = try trainingOptions()
     }
 }

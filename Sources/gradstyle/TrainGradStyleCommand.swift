@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
-import Models
 import Pipelines
-import TensorIO
-import Torch
 
 struct TrainGradStyleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -82,45 +79,44 @@ struct TrainGradStyleCommand: ParsableCommand {
     @Option var sampleEvery: Int = 500
     @Flag(help: "Continue from OUT/checkpoint.safetensors.") var resume = false
 
-    func makeConfig() throws -> GradStyleConfig {
-        var c = GradStyleConfig()
-        let list = try stages.split(separator: ",").map { s -> Int in
+    /// The network options these flags describe, each name checked against the ones the network knows.
+    func networkOptions() throws -> GradStyleNetworkOptions {
+        func check(_ value: String, _ flag: String, _ names: [String]) throws {
+            guard names.contains(value) else {
+                throw ValidationError("invalid \(flag) '\(value)': \(names.joined(separator: ", "))")
+            }
+        }
+        var n = GradStyleNetworkOptions()
+        n.stages = try stages.split(separator: ",").map { s -> Int in
             guard let v = Int(s) else { throw ValidationError("invalid --stages entry '\(s)'") }
             return v
         }
-        guard !list.isEmpty else { throw ValidationError("invalid --stages '\(stages)': expected resolutions, e.g. 16,32,64") }
-        c.stages = list
-        c.injectPoint = injectPoint
-        c.residualChannels = residualChannels
-        c.grmBlocks = grmBlocks
-        guard let f = FusionKind(rawValue: fusion) else { throw ValidationError("invalid --fusion '\(fusion)': gate, modulation or add") }
-        c.fusion = f
-        c.heads = heads
-        c.headDim = headDim
-        c.alignerBlocks = alignerBlocks
-        guard let k = KeySource(rawValue: keySource) else { throw ValidationError("invalid --key-source '\(keySource)'") }
-        c.keySource = k
-        guard let a = AttentionKind(rawValue: attention) else { throw ValidationError("invalid --attention '\(attention)'") }
-        c.attention = a
-        c.selectRatio = selectRatio
-        guard let position = PositionEncoding(rawValue: positionEncoding) else {
-            throw ValidationError("invalid --position-encoding '\(positionEncoding)': none, sinusoidal or relative")
-        }
-        c.positionEncoding = position == .none ? nil : position
-        c.alignerPath = try OptionCheck.alignerPath(alignerPath)
-        c.window = try OptionCheck.attentionWindow(window)
-        c.windowFrom = windowFrom
-        if singleStage {
-            c.stages = [list.contains(64) ? 64 : list.max()!]
-            c.attention = .full
-            c.window = nil
-        }
-        try c.validate()
-        return c
+        guard !n.stages.isEmpty else { throw ValidationError("invalid --stages '\(stages)': expected resolutions, e.g. 16,32,64") }
+        n.injectPoint = injectPoint
+        n.residualChannels = residualChannels
+        n.grmBlocks = grmBlocks
+        try check(fusion, "--fusion", GradStyleNetworkOptions.fusionKinds)
+        n.fusion = fusion
+        n.heads = heads
+        n.headDim = headDim
+        n.alignerBlocks = alignerBlocks
+        try check(keySource, "--key-source", GradStyleNetworkOptions.keySources)
+        n.keySource = keySource
+        try check(attention, "--attention", GradStyleNetworkOptions.attentionKinds)
+        n.attention = attention
+        n.selectRatio = selectRatio
+        try check(positionEncoding, "--position-encoding", GradStyleNetworkOptions.positionEncodings)
+        n.positionEncoding = positionEncoding
+        n.alignerPath = try OptionCheck.alignerPath(alignerPath).rawValue
+        n.window = try OptionCheck.attentionWindow(window)
+        n.windowFrom = windowFrom
+        n.singleStage = singleStage
+        do { _ = try n.config() } catch { throw ValidationError("invalid GradStyle network: \(error)") }
+        return n
     }
 
-    func run() throws {
-        let device = try global.apply()
+    /// The training options these flags describe.
+    func trainingOptions() throws -> GradStyleTrainingOptions {
         var options = GradStyleTrainingOptions()
         options.batch = batch
         options.learningRate = learningRate
@@ -129,78 +125,39 @@ struct TrainGradStyleCommand: ParsableCommand {
         options.lambdaLPIPS = lambdaLpips
         options.lambdaID = lambdaId
         options.lambdaAlign = lambdaAlign
-        guard let m = MisalignKind(rawValue: misalign) else { throw ValidationError("invalid --misalign '\(misalign)'") }
+        guard let m = MisalignKind(rawValue: misalign) else {
+            throw ValidationError("invalid --misalign '\(misalign)': \(MisalignKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         options.misalign = m
         options.misalignStrength = misalignStrength
         let mix = misalignMix.split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
         guard mix.count == 3, let none = mix[0], let small = mix[1], let large = mix[2] else {
             throw ValidationError("invalid --misalign-mix '\(misalignMix)': three proportions NONE:SMALL:LARGE, e.g. 0.25:0.25:0.5")
         }
-        options.misalignMix = MisalignMixture(none: none, small: small, large: large, smallStrength: misalignSmall)
+        let mixture = MisalignMixture(none: none, small: small, large: large, smallStrength: misalignSmall)
+        do { try mixture.validate() } catch { throw ValidationError("invalid --misalign-mix / --misalign-small: \(error)") }
+        options.misalignMix = mixture
         options.editTrainsResiduals = editTrainsResiduals
         options.editTrainsFusion = editTrainsFusion
-        do { try options.misalignMix!.validate() } catch { throw ValidationError("invalid --misalign-mix / --misalign-small: \(error)") }
         options.checkpointEvery = checkpointEvery
         options.sampleEvery = sampleEvery
-        try options.validate()
-        let base = try makeConfig()
+        do { try options.validate() } catch { throw ValidationError("\(error)") }
+        return options
+    }
 
-        let inversion = try InversionModel.load(URL(fileURLWithPath: encoder), device: device)
-        for note in inversion.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-        if let generator {
-            let g = try GeneratorCheckpoint.load(URL(fileURLWithPath: generator), device: device).generator
-            guard g.config == inversion.generator.config else {
-                throw ValidationError("--generator \(generator) has a different architecture from the encoder's generator")
-            }
-            try inversion.generator.loadStateDict(Dictionary(uniqueKeysWithValues: g.stateDict().map { ($0.name, $0.tensor) }))
-        }
-        let config = try GradStyleModel.makeConfig(base, encoder: inversion.encoder, generator: inversion.generator)
-        let network = try GradStyleNetwork(config).to(device: device)
-        let model = GradStyleModel(inversion: inversion, network: network)
-
-        var losses = ImageLosses()
-        if !lpipsWeights.isEmpty {
-            let lpips = try LPIPS.load(network: .alex, files: lpipsWeights.map { URL(fileURLWithPath: $0) }, device: device).eval().freeze()
-            losses.perceptual = { lpips($0, $1) }
-        } else if lambdaLpips > 0 {
-            FileHandle.standardError.write(Data("note: no --lpips-weights: the LPIPS term is left out\n".utf8))
-        }
-        if let arcface {
-            let id = try IDLoss.load(URL(fileURLWithPath: arcface), device: device)
-            losses.identity = { id($0, $1).loss }
-        } else if lambdaId > 0 {
-            FileHandle.standardError.write(Data("note: no --arcface: the identity term is left out\n".utf8))
-        }
-
-        var dataOptions = ImageFolderDataset.Options(resolution: inversion.encoder.inputSize)
-        dataOptions.device = device
-        let dataset = try ImageFolderDataset(root: URL(fileURLWithPath: data), options: dataOptions)
-        let trainer = try GradStyleTrainer(model: model, data: dataset, options: options, losses: losses)
-        trainer.quiet = global.quiet
-        let outURL = URL(fileURLWithPath: out)
-        let lock = try OutputLock(outURL)  // held for the whole run, resume included
-        defer { withExtendedLifetime(lock) {} }
-        let hasCheckpoint = FileManager.default.fileExists(atPath: outURL.appendingPathComponent(GradStyleTrainer.checkpointName).path)
-        if hasCheckpoint && !resume {
-            throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it, or choose another --out")
-        }
-        if resume, try trainer.resumeIfPossible(outURL) { print("resumed at step \(trainer.step)") }
-
-        let name = prefix ?? (singleStage ? GradStyleBundle.singleStagePrefix : GradStyleBundle.mainPrefix)
-        var others: [String: GradStyleNetwork] = [:]
-        if let mergeInto {
-            let file = try CheckpointFile(URL(fileURLWithPath: mergeInto))
-            for p in GradStyleBundle.networkPrefixes(file) where p != name {
-                others[p] = try GradStyleBundle.loadNetwork(file, prefix: p, device: device)
-            }
-        }
-        print("training GradStyle '\(name)' (\(network.parameterCount.grouped) parameters; \(config.summary)) on \(dataset.count) images until step \(steps)")
-        try trainer.train(untilStep: steps, outDirectory: outURL) { t in
-            var networks = others
-            networks[name] = t.model.network
-            try GradStyleBundle.save(inversion: inversion, networks: networks, to: outURL.appendingPathComponent("model.safetensors"),
-                                     extraMetadata: ["gradstyle.\(name).trained_steps": String(t.step)])
-        }
-        print("done: \(out)/model.safetensors")
+    func run() throws {
+        var job = GradStyleTrainingJob(encoder: URL(fileURLWithPath: encoder), data: URL(fileURLWithPath: data),
+                                       out: URL(fileURLWithPath: out), steps: steps)
+        job.device = try global.apply()
+        job.options = try trainingOptions()
+        job.network = try networkOptions()
+        job.generator = generator.map { URL(fileURLWithPath: $0) }
+        job.lpipsWeights = lpipsWeights.map { URL(fileURLWithPath: $0) }
+        job.arcface = arcface.map { URL(fileURLWithPath: $0) }
+        job.bundleName = prefix
+        job.mergeInto = mergeInto.map { URL(fileURLWithPath: $0) }
+        job.resume = resume
+        job.quiet = global.quiet
+        try TrainCommand.run(out: out) { try job.run() }
     }
 }

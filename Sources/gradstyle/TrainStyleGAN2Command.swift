@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import Models
 import Pipelines
-import Torch
 
 struct TrainStyleGAN2Command: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,7 +51,7 @@ struct TrainStyleGAN2Command: ParsableCommand {
         guard steps != nil || kimg != nil else { throw ValidationError("give --steps or --kimg") }
         try OptionCheck.count(steps, "--steps")
         try OptionCheck.positive(kimg, "--kimg", max: 1_000_000)
-        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.batch(batch)
         try OptionCheck.count(channelMultiplier, "--channel-multiplier", max: 64)
         try OptionCheck.count(styleDim, "--style-dim", max: 4096)
         try OptionCheck.count(mappingLayers, "--mapping-layers", max: 64)
@@ -83,46 +81,24 @@ struct TrainStyleGAN2Command: ParsableCommand {
     }
 
     func run() throws {
-        let device = try global.apply()
-        var config = GeneratorConfig(size: resolution, styleDim: styleDim, mappingLayers: mappingLayers,
-                                     channelMultiplier: channelMultiplier)
-        if let channels { config.channels = try Self.parseChannels(channels) }
-        try config.validate()
-        var options = StyleGAN2TrainingOptions()
-        options.batch = batch
-        options.learningRate = learningRate
-        options.r1 = r1
-        options.pathRegularize = pathRegularize
-        options.mixing = mixing
-        options.emaKimg = emaKimg
-        options.xflip = !noXflip
-        options.sampleEvery = sampleEvery
-        options.checkpointEvery = checkpointEvery
-
-        var dataOptions = ImageFolderDataset.Options(resolution: resolution)
-        dataOptions.device = device
-        let dataset = try ImageFolderDataset(root: URL(fileURLWithPath: data), options: dataOptions)
-        let outURL = URL(fileURLWithPath: out)
-        // Held for the whole run (resume included): a second run into this folder fails at once.
-        let lock = try OutputLock(outURL)
-        defer { withExtendedLifetime(lock) {} }
-        let trainer = try StyleGAN2Trainer(generator: config, data: dataset, options: options, device: device)
-        trainer.quiet = global.quiet
-        let hasCheckpoint = FileManager.default.fileExists(atPath: outURL.appendingPathComponent("checkpoint.safetensors").path)
-        if hasCheckpoint && !resume {
-            throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it, or choose another --out")
-        }
-        if resume, try trainer.resumeIfPossible(outURL) {
-            print("resumed at step \(trainer.step)")
-            for note in trainer.resumeNotes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-        }
-        let target = steps ?? Int((kimg! * 1000 / Double(batch)).rounded(.up))
-        guard target > trainer.step else {
-            print("\(out) is already at step \(trainer.step) (target \(target)): nothing to train")
-            return
-        }
-        print("training \(resolution)² StyleGAN2 (\(trainer.generator.parameterCount.grouped) generator parameters) on \(dataset.count) images until step \(target)")
-        try trainer.train(untilStep: target, outDirectory: outURL)
-        print("done: \(out)/generator.safetensors (EMA generator), \(out)/checkpoint.safetensors (resume)")
+        var job = StyleGAN2TrainingJob(data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out),
+                                       resolution: resolution, length: steps.map { .steps($0) } ?? .kimg(kimg ?? 0))
+        job.device = try global.apply()
+        job.styleDim = styleDim
+        job.mappingLayers = mappingLayers
+        job.channelMultiplier = channelMultiplier
+        job.channels = try channels.map(Self.parseChannels)
+        job.options.batch = batch
+        job.options.learningRate = learningRate
+        job.options.r1 = r1
+        job.options.pathRegularize = pathRegularize
+        job.options.mixing = mixing
+        job.options.emaKimg = emaKimg
+        job.options.xflip = !noXflip
+        job.options.sampleEvery = sampleEvery
+        job.options.checkpointEvery = checkpointEvery
+        job.resume = resume
+        job.quiet = global.quiet
+        try TrainCommand.run(out: out) { try job.run() }
     }
 }

@@ -73,11 +73,11 @@ final class TrainEncoderCommandTests: XCTestCase {
         XCTAssertNil(trainer.history.last?["delta"], "no delta regularisation without progressive training")
 
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        XCTAssertEqual(files, [EncoderTrainer.checkpointName, EncoderTrainer.modelName, "samples"])
+        XCTAssertEqual(files, [TrainingFiles.checkpoint, EncoderTrainer.modelName, "samples"])
         let grid = try ImageFile.read(out.appendingPathComponent("samples/000039.png"))
         XCTAssertGreaterThan(grid.width, 2 * 32)
         // Both files are inversion models for `invert`.
-        for name in [EncoderTrainer.modelName, EncoderTrainer.checkpointName] {
+        for name in [EncoderTrainer.modelName, TrainingFiles.checkpoint] {
             let model = try InversionModel.load(out.appendingPathComponent(name)).eval()
             XCTAssertEqual(model.encoderConfig, trainer.model.encoderConfig)
             let w = withInferenceMode { model.latents(images[0..<2]) }

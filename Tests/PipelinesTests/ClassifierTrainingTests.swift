@@ -62,7 +62,7 @@ final class ClassifierTrainingTests: XCTestCase {
         let trainer = try ClassifierTrainer(data: data, options: options { $0.validationFraction = 0.25 })
         trainer.quiet = true
         XCTAssertEqual(trainer.heldOutIndices, Array(96..<128), "the last rows are held out")
-        for _ in 0..<1000 { trainer.trainStep() }
+        for _ in 0..<1000 { try trainer.trainStep() }
         let scores = try XCTUnwrap(trainer.evaluate())
         // Held-out faces: new smiles and poses of the same people. (Measured: smile R² ≈ 0.4–0.6, yaw ≈ 0.95.)
         for name in ["smile", "yaw"] {
@@ -108,7 +108,7 @@ final class ClassifierTrainingTests: XCTestCase {
         b1.quiet = true
         try b1.train(untilStep: 4, outDirectory: dirB)   // checkpoints at 3 and 4
         // "kill" after step 5: what was not checkpointed is lost
-        b1.trainStep()
+        try b1.trainStep()
         Torch.manualSeed(999)
         let b2 = try ClassifierTrainer(data: set, options: o)
         b2.quiet = true

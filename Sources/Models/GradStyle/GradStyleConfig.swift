@@ -50,16 +50,6 @@ public enum AlignerPath: String, Codable, CaseIterable, Sendable {
     case motionGate = "motion_gate"
 }
 
-/// Misalignment augmentation for self-supervised training of the Editing Stream.
-public enum MisalignKind: String, Codable, CaseIterable, Sendable {
-    /// Warp the image; its own code plays the edited code (default).
-    case warp
-    /// Warp the residual features and align them back (HFGI-like).
-    case featureWarp = "feature_warp"
-    /// No misalignment augmentation and no aligner loss (ablation).
-    case none
-}
-
 /// Every decision GRADSTYLE.md marks [D], as a named option with its documented default. Stored with the weights.
 public struct GradStyleConfig: Codable, Equatable, Sendable {
     /// Generator resolutions at which residuals are injected, coarse to fine.

@@ -1,4 +1,5 @@
 import Foundation
+import ImageIO
 import Models
 import NN
 import TensorIO
@@ -37,8 +38,14 @@ public struct ClassifierTrainingOptions: Codable, Equatable, Sendable {
 /// Trains an `AttributeClassifier` on a labelled image folder: standardised targets (hue as cos/sin), MSE, Adam,
 /// random flips that negate mirrored labels, a held-out report at every checkpoint. Checkpoints hold the model,
 /// Adam's state, the batch order and libtorch's generator, so a resumed run ends with the very weights an
-/// uninterrupted one would have.
-public final class ClassifierTrainer {
+/// uninterrupted one would have. One step of it is a `TrainingStep`; `TrainingLoop` runs it.
+public final class ClassifierTrainer: TrainingStep {
+    public static let checkpointKind = "gradstyle.train.classifier"
+    public static let checkpointDescription = "a classifier training checkpoint"
+    public static let classifierName = "classifier.safetensors"
+    public static let metricsName = "metrics.json"
+    public let label = "train classifier"
+
     public let options: ClassifierTrainingOptions
     public let data: LabelledImageSet
     public let classifier: AttributeClassifier
@@ -49,8 +56,6 @@ public final class ClassifierTrainer {
     /// The constant predictor the held-out report compares against: the training labels' (circular) means.
     public let baseline: [Double]
     let optimizer: Adam
-    /// What `restore` found different from the checkpoint's run (options that changed), to be said, not hidden.
-    public private(set) var resumeNotes: [String] = []
     /// 1 for labels a mirror keeps, −1 for those it negates (1×K).
     let mirrorSigns: Tensor?
     public private(set) var step = 0
@@ -90,6 +95,11 @@ public final class ClassifierTrainer {
         optimizer = Adam(classifier.parameters(), learningRate: options.learningRate)
         let signs = options.attributes.map { AttributeClassifierConfig.mirrorNegated.contains($0) ? -1.0 : 1.0 }
         mirrorSigns = signs.contains(-1) ? Tensor(signs.map { Float($0) }, shape: [1, signs.count]) : nil
+    }
+
+    /// No sample images: the held-out report at each checkpoint shows progress.
+    public var cadence: TrainingCadence {
+        TrainingCadence(batch: options.batch, sampleEvery: nil, checkpointEvery: options.checkpointEvery)
     }
 
     /// The classifier's config from the training rows' labels (standardisation, circular and binary attributes)
@@ -149,20 +159,29 @@ public final class ClassifierTrainer {
         return (x, y.to(device: device))
     }
 
-    /// One Adam step on one batch; returns the loss (MSE in standardised units).
-    @discardableResult
-    public func trainStep() -> Double {
+    public func nextBatch() -> [Int] { nextRows(options.batch) }
+
+    /// One Adam step on one batch of rows; returns the loss (MSE in standardised units).
+    public func train(on rows: [Int], parallel: DataParallelism) throws -> Double {
         classifier.train()
-        let (x, y) = batch(nextRows(options.batch))
+        let (x, y) = batch(rows)
         let target = classifier.encode(y)
         let loss = (classifier(x) - target).square().mean()
         optimizer.zeroGrad()
         loss.backward()
-        optimizer.step()
+        try parallel.step(optimizer)
         step += 1
         lastLoss = loss.item()
         return lastLoss
     }
+
+    public func lossTerms(_ loss: Double) -> [String: Double] { ["loss": loss] }
+
+    public func status(_ loss: Double) -> String { String(format: "loss %.4f", loss) }
+
+    public func sample() throws -> RasterImage? { nil }
+
+    public var replicatedTensors: [Tensor] { classifier.replicatedTensors }
 
     /// Predictions (label units) for rows of the data, in evaluation mode, batched.
     public func predict(rows: [Int], batch: Int = 64) -> [[Double]] {
@@ -194,65 +213,41 @@ public final class ClassifierTrainer {
 
     // MARK: - Checkpoints
 
-    public static let checkpointName = "checkpoint.safetensors"
-    public static let classifierName = "classifier.safetensors"
-    public static let metricsName = "metrics.json"
-    static let kind = "gradstyle.train.classifier"
-
-    public func checkpoint() throws -> TrainingCheckpoint {
-        var c = TrainingCheckpoint()
+    public func store(in c: inout TrainingCheckpoint) throws {
         c.store(classifier, as: "model")
         c.store(optimizer, as: "optim")
-        c.storeRNG()
         c.store(position: ["order": order, "index": [Int64(orderIndex)], "epoch": [epoch]], as: "data")
-        c.metadata["kind"] = ClassifierTrainer.kind
-        c.metadata["step"] = String(step)
         c.metadata["data.count"] = String(data.count)
         c.metadata[AttributeClassifier.configKey] = try StableJSON.string(classifier.config)
-        c.metadata["options"] = try StableJSON.string(options)
-        return c
     }
 
-    /// Restores every piece of training state from a checkpoint written by `checkpoint()`; errors name `path`.
-    public func restore(_ c: TrainingCheckpoint, path: String) throws {
-        guard c.metadata["kind"] == ClassifierTrainer.kind else {
-            throw TensorIOError(path: path, "not a classifier training checkpoint")
+    /// Restores what `store` wrote; checks first that the data and the classifier are the checkpoint's.
+    public func restore(from c: TrainingCheckpoint, step: Int) throws {
+        guard c.metadata["data.count"] == String(data.count) else {
+            throw ModelError("it was trained on \(c.metadata["data.count"] ?? "?") labelled images, this data has \(data.count)")
         }
-        do {
-            guard c.metadata["data.count"] == String(data.count) else {
-                throw ModelError("it was trained on \(c.metadata["data.count"] ?? "?") labelled images, this data has \(data.count)")
+        if let json = c.metadata[AttributeClassifier.configKey] {
+            let stored = try JSONDecoder().decode(AttributeClassifierConfig.self, from: Data(json.utf8))
+            guard stored == classifier.config else {
+                throw ModelError("its classifier (size \(stored.size), widths \(stored.widths), attributes \(stored.attributes)) or label statistics differ from this run's")
             }
-            if let json = c.metadata[AttributeClassifier.configKey] {
-                let stored = try JSONDecoder().decode(AttributeClassifierConfig.self, from: Data(json.utf8))
-                guard stored == classifier.config else {
-                    throw ModelError("its classifier (size \(stored.size), widths \(stored.widths), attributes \(stored.attributes)) or label statistics differ from this run's")
-                }
-            }
-            let position = c.position("data")
-            guard let o = position["order"], let i = position["index"]?.first, let e = position["epoch"]?.first,
-                  o.allSatisfy({ $0 >= 0 && $0 < Int64(trainIndices.count) }), i >= 0, i <= Int64(o.count) else {
-                throw ModelError("its batch position does not fit \(trainIndices.count) training images")
-            }
-            try c.restore(classifier, from: "model")
-            try c.restore(optimizer, from: "optim")
-            try c.restoreRNG()
-            (order, orderIndex, epoch) = (o, Int(i), e)
-            step = Int(c.metadata["step"] ?? "") ?? 0
-            // This run's options apply from here on (the learning rate too, which the optimiser state carries);
-            // what changed is said.
-            optimizer.learningRate = options.learningRate
-            resumeNotes = try c.changedOptions(options).map { "\($0): the new value applies from step \(step)" }
-        } catch let e as TensorIOError {
-            throw e
-        } catch {
-            throw TensorIOError(path: path, "cannot resume: \(error)")
         }
+        let position = c.position("data")
+        guard let o = position["order"], let i = position["index"]?.first, let e = position["epoch"]?.first,
+              o.allSatisfy({ $0 >= 0 && $0 < Int64(trainIndices.count) }), i >= 0, i <= Int64(o.count) else {
+            throw ModelError("its batch position does not fit \(trainIndices.count) training images")
+        }
+        try c.restore(classifier, from: "model")
+        try c.restore(optimizer, from: "optim")
+        (order, orderIndex, epoch) = (o, Int(i), e)
+        self.step = step
+        // This run's options apply from here on (the learning rate too, which the optimiser state carries).
+        optimizer.learningRate = options.learningRate
     }
 
-    /// Writes checkpoint.safetensors (resume), classifier.safetensors (the model for `directions sample` and
-    /// evaluation) and, with held-out data, metrics.json; reports the held-out scores.
-    public func saveCheckpoint(_ outDirectory: URL) throws {
-        try checkpoint().write(to: outDirectory.appendingPathComponent(ClassifierTrainer.checkpointName))
+    /// Writes classifier.safetensors (the model for `directions sample` and evaluation) and, with held-out data,
+    /// metrics.json; reports the held-out scores.
+    public func export(to outDirectory: URL) throws {
         try classifier.save(to: outDirectory.appendingPathComponent(ClassifierTrainer.classifierName),
                             extraMetadata: ["gradstyle.trained_steps": String(step)])
         guard let scores = evaluate() else { return }
@@ -262,28 +257,5 @@ public final class ClassifierTrainer {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(Metrics(step: step, heldOut: scores)),
                              to: outDirectory.appendingPathComponent(ClassifierTrainer.metricsName))
-    }
-
-    /// Trains until `untilStep`, checkpointing every `checkpointEvery` steps and at the end.
-    public func train(untilStep: Int, outDirectory: URL) throws {
-        let lock = try OutputLock(outDirectory)
-        defer { withExtendedLifetime(lock) {} }
-        let progress = ProgressReporter("train classifier", total: Swift.max(untilStep - step, 0), unit: "step", quiet: quiet)
-        while step < untilStep {
-            let loss = trainStep()
-            try TrainingDivergence.check(["loss": loss], step: step, outDirectory: outDirectory)
-            progress.advance(status: String(format: "step %d loss %.4f", step, loss))
-            if step % options.checkpointEvery == 0 || step == untilStep { try saveCheckpoint(outDirectory) }
-        }
-        progress.finish()
-    }
-
-    /// Resumes from `outDirectory/checkpoint.safetensors` when it exists; returns whether it did.
-    @discardableResult
-    public func resumeIfPossible(_ outDirectory: URL) throws -> Bool {
-        let url = outDirectory.appendingPathComponent(ClassifierTrainer.checkpointName)
-        guard FileManager.default.fileExists(atPath: url.path) else { return false }
-        try restore(try TrainingCheckpoint.read(url, device: device), path: url.path)
-        return true
     }
 }

@@ -9,7 +9,7 @@ extension EncoderTrainer {
     /// so its batch-norm statistics move, as in the reference), through the pools.
     func realAndFakeLatents(_ x: Tensor) -> (real: Tensor, fake: Tensor) {
         let g = model.generator
-        var real = g.mapping(Tensor.randn([options.batch, g.styleDim], device: device))
+        var real = g.mapping(Tensor.randn([x.size(0), g.styleDim], device: device))
         var fake = model.latents(x)
         if isProgressive {
             fake = fake.indexSelect(dim: 1, index: Tensor(indices: discriminatedEntries, device: device))
@@ -23,7 +23,7 @@ extension EncoderTrainer {
     }
 
     /// e4e's `train_discriminator`: one logistic step, and every `dRegEvery` steps an R1 step on the real codes.
-    func trainDiscriminator(_ x: Tensor) throws -> [String: Double] {
+    func trainDiscriminator(_ x: Tensor, parallel: DataParallelism) throws -> [String: Double] {
         guard let d = wDiscriminator, let dOptim = wDiscriminatorOptim else { return [:] }
         var parts: [String: Double] = [:]
         d.unfreeze()
@@ -34,7 +34,7 @@ extension EncoderTrainer {
         let loss = realLoss + fakeLoss
         d.zeroGrad()
         loss.backward()
-        dOptim.step()
+        try parallel.step(dOptim)
         parts["d_real"] = realLoss.item()
         parts["d_fake"] = fakeLoss.item()
         if step % options.dRegEvery == 0 {
@@ -44,7 +44,7 @@ extension EncoderTrainer {
             let penalty = gradient.square().reshape([r.size(0), -1]).sum(dim: 1).mean()
             d.zeroGrad()
             (penalty * (options.r1 / 2 * Double(options.dRegEvery))).backward()
-            dOptim.step()
+            try parallel.step(dOptim)
             parts["d_r1"] = penalty.item()
         }
         return parts

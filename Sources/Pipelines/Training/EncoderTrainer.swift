@@ -17,14 +17,15 @@ import Torch
 /// D (Adam) on mapped z (real) against the encoder's codes (fake; entries 0…stage while progressive, then entry 0
 /// or, with pools, a random entry per code) with lazy R1, as e4e's `train_discriminator`.
 ///
-/// Checkpoints (`checkpoint.safetensors`, atomic) hold the inversion model (`encoder.*`, `decoder.*`, `latent_avg`
+/// One step of it is a `TrainingStep`; `TrainingLoop` runs it. Checkpoints (`checkpoint.safetensors`, atomic) hold the inversion model (`encoder.*`, `decoder.*`, `latent_avg`
 /// and both configurations, so `gradstyle invert --model` reads them directly), the optimiser state, the step, the
 /// data position and libtorch's RNG state: a resumed run continues exactly as the uninterrupted one would have.
 /// Beside it `model.safetensors` is the inversion model alone, and `samples/NNNNNN.png` show source | reconstruction.
-public final class EncoderTrainer {
-    public static let checkpointName = "checkpoint.safetensors"
+public final class EncoderTrainer: TrainingStep {
     public static let modelName = "model.safetensors"
-    static let kind = "gradstyle.train.encoder"
+    public static let checkpointKind = "gradstyle.train.encoder"
+    public static let checkpointDescription = "an encoder training checkpoint"
+    public let label = "train encoder"
 
     public let model: InversionModel
     public let options: EncoderTrainingOptions
@@ -37,11 +38,9 @@ public final class EncoderTrainer {
     let fakePool: LatentCodesPool?
     let optimizer: Optimizer
     let data: BatchSource
-    let device: Device
+    public let device: Device
     public private(set) var step = 0
     public var quiet = false
-    /// Where progress lines go (standard error when nil).
-    public var progressOutput: ((String) -> Void)?
     /// The losses of this session's steps (the most recent `historyLimit`).
     public private(set) var history: [[String: Double]] = []
     public var historyLimit = 10_000
@@ -82,6 +81,10 @@ public final class EncoderTrainer {
             (wDiscriminator, wDiscriminatorOptim, realPool, fakePool) = (nil, nil, nil, nil)
         }
         updateProgressiveStage()
+    }
+
+    public var cadence: TrainingCadence {
+        TrainingCadence(batch: options.batch, sampleEvery: options.sampleEvery, checkpointEvery: options.checkpointEvery)
     }
 
     /// e4e's stage at the current step (the last stage whose start has been reached).
@@ -165,12 +168,13 @@ public final class EncoderTrainer {
         p == 2 ? v.norm(dims: [1]) : v.abs().pow(p).sum(dim: 1).pow(1 / p)
     }
 
-    /// One optimisation step on the next batch; returns the losses.
-    @discardableResult
-    public func trainStep() throws -> [String: Double] {
+    public func nextBatch() throws -> Tensor { try data.nextBatch(options.batch) }
+
+    /// One optimisation step on `batch`; returns the losses.
+    public func train(on batch: Tensor, parallel: DataParallelism) throws -> [String: Double] {
         updateProgressiveStage()
-        let x = try data.nextBatch(options.batch).to(.float32, device: device)
-        let discriminatorParts = try trainDiscriminator(x)
+        let x = batch.to(.float32, device: device)
+        let discriminatorParts = try trainDiscriminator(x, parallel: parallel)
         let w = model.latents(x)
         let yHat = resized(model.generator.synthesis(w, noise: .random))
         var (total, parts) = loss(x: x, yHat: yHat, w: w)
@@ -178,13 +182,29 @@ public final class EncoderTrainer {
         if isProgressive { parts["stage"] = Double(progressiveStage.rawValue) }
         optimizer.zeroGrad()
         total.backward()
-        optimizer.step()
+        try parallel.step(optimizer)
         step += 1
         updateProgressiveStage()
         history.append(parts)
         if history.count > historyLimit { history.removeFirst(history.count - historyLimit) }
         lastBatch = x
         return parts
+    }
+
+    public func lossTerms(_ parts: [String: Double]) -> [String: Double] { parts }
+
+    /// The losses, and the progressive stage the step trained with.
+    public func status(_ parts: [String: Double]) -> String {
+        var terms: [String] = []
+        for key in ["loss", "l2", "lpips", "id", "w_norm", "delta", "w_adv", "d_real", "d_fake"] {
+            if let v = parts[key] { terms.append(String(format: "%@ %.4f", key, v)) }
+        }
+        if let stage = parts["stage"] { terms.append("stage \(ProgressiveStage(rawValue: Int(stage)))") }
+        return terms.joined(separator: " ")
+    }
+
+    public var replicatedTensors: [Tensor] {
+        model.encoder.replicatedTensors + (wDiscriminator?.replicatedTensors ?? [])
     }
 
     private var lastBatch: Tensor?
@@ -205,13 +225,15 @@ public final class EncoderTrainer {
         return try ImageGrid(rows: k, columns: 2, columnLabels: ["source", "reconstruction"]).render(tiles)
     }
 
+    /// Source | reconstruction of the last batch.
+    public func sample() throws -> RasterImage? { try lastBatch.map { try sampleGrid($0) } }
+
     // MARK: - Checkpoints
 
-    public func checkpoint() throws -> TrainingCheckpoint {
-        var c = TrainingCheckpoint()
+    public func store(in c: inout TrainingCheckpoint) throws {
         let (_, modelMetadata) = try model.fileContents()
         for (name, t) in model.stateDict() { c.tensors[name] = t }
-        c.metadata = modelMetadata
+        c.metadata.merge(modelMetadata) { _, model in model }
         c.store(optimizer, as: "optim")
         if let d = wDiscriminator, let dOptim = wDiscriminatorOptim {
             c.store(d, as: "w_discriminator")
@@ -219,17 +241,12 @@ public final class EncoderTrainer {
             if let real = realPool?.state { c.tensors["w_pool.real"] = real }
             if let fake = fakePool?.state { c.tensors["w_pool.fake"] = fake }
         }
-        c.storeRNG()
         c.store(position: data.resumePosition, as: "data")
-        c.metadata["kind"] = EncoderTrainer.kind
-        c.metadata["step"] = String(step)
-        c.metadata["options"] = try StableJSON.string(options)
-        return c
     }
 
     /// The training options stored in a checkpoint.
     public static func options(in c: TrainingCheckpoint, path: String) throws -> EncoderTrainingOptions {
-        guard c.metadata["kind"] == kind, let json = c.metadata["options"] else {
+        guard c.metadata["kind"] == checkpointKind, let json = c.metadata["options"] else {
             throw TensorIOError(path: path, "not an encoder training checkpoint")
         }
         do {
@@ -239,45 +256,34 @@ public final class EncoderTrainer {
         }
     }
 
-    /// Restores the encoder, optimiser, step, data position and RNG from a checkpoint of this model's shape.
-    public func restore(_ c: TrainingCheckpoint, path: String) throws {
-        guard c.metadata["kind"] == EncoderTrainer.kind else {
-            throw TensorIOError(path: path, "not an encoder training checkpoint")
-        }
-        do {
-            if let json = c.metadata[EncoderCheckpoint.configKey] {
-                let stored = try JSONDecoder().decode(EncoderConfig.self, from: Data(json.utf8))
-                guard stored == model.encoderConfig else {
-                    throw ModelError("the checkpoint's encoder configuration differs from this one")
-                }
+    /// Restores the encoder, optimiser, discriminator, pools and data position from a checkpoint of this model's shape.
+    public func restore(from c: TrainingCheckpoint, step: Int) throws {
+        if let json = c.metadata[EncoderCheckpoint.configKey] {
+            let stored = try JSONDecoder().decode(EncoderConfig.self, from: Data(json.utf8))
+            guard stored == model.encoderConfig else {
+                throw ModelError("the checkpoint's encoder configuration differs from this one")
             }
-            var weights: [String: Tensor] = [:]
-            for (name, _) in model.stateDict() { weights[name] = c.tensors[name] }
-            _ = try withTorchErrors { try model.loadStateDict(weights.compactMapValues { $0 }) }
-            try c.restore(optimizer, from: "optim")
-            if let d = wDiscriminator, let dOptim = wDiscriminatorOptim {
-                try c.restore(d, from: "w_discriminator")
-                try c.restore(dOptim, from: "w_discriminator_optim")
-                d.freeze()
-                realPool?.restore(c.tensors["w_pool.real"]?.to(device: device))
-                fakePool?.restore(c.tensors["w_pool.fake"]?.to(device: device))
-            }
-            try data.restore(resumePosition: c.position("data"))
-            guard let s = Int(c.metadata["step"] ?? ""), s >= 0 else { throw ModelError("checkpoint has no step") }
-            step = s
-            try c.restoreRNG()
-            updateProgressiveStage()
-        } catch let e as TensorIOError {
-            throw e
-        } catch {
-            throw TensorIOError(path: path, "cannot resume: \(error)")
         }
+        var weights: [String: Tensor] = [:]
+        for (name, _) in model.stateDict() { weights[name] = c.tensors[name] }
+        _ = try withTorchErrors { try model.loadStateDict(weights.compactMapValues { $0 }) }
+        try c.restore(optimizer, from: "optim")
+        if let d = wDiscriminator, let dOptim = wDiscriminatorOptim {
+            try c.restore(d, from: "w_discriminator")
+            try c.restore(dOptim, from: "w_discriminator_optim")
+            d.freeze()
+            realPool?.restore(c.tensors["w_pool.real"]?.to(device: device))
+            fakePool?.restore(c.tensors["w_pool.fake"]?.to(device: device))
+        }
+        try data.restore(resumePosition: c.position("data"))
+        self.step = step
+        updateProgressiveStage()
     }
 
     /// A trainer continuing `outDirectory/checkpoint.safetensors`: model and options from the checkpoint.
     public static func resuming(_ outDirectory: URL, data: BatchSource, perceptual: LPIPS? = nil,
                                 identity: IDLoss? = nil, device: Device = .cpu) throws -> EncoderTrainer {
-        let url = outDirectory.appendingPathComponent(checkpointName)
+        let url = outDirectory.appendingPathComponent(TrainingFiles.checkpoint)
         let c = try TrainingCheckpoint.read(url)
         let options = try options(in: c, path: url.path)
         let model = try InversionModel.load(url)
@@ -287,42 +293,9 @@ public final class EncoderTrainer {
         return trainer
     }
 
-    public func saveCheckpoint(_ outDirectory: URL) throws {
-        try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
-        try checkpoint().write(to: outDirectory.appendingPathComponent(EncoderTrainer.checkpointName))
+    /// The inversion model alone, beside the checkpoint.
+    public func export(to outDirectory: URL) throws {
         try model.save(to: outDirectory.appendingPathComponent(EncoderTrainer.modelName),
                        extraMetadata: ["gradstyle.trained_steps": String(step)])
-    }
-
-    /// Trains until `untilStep`, writing sample grids and checkpoints into `outDirectory`.
-    public func train(untilStep: Int, outDirectory: URL) throws {
-        let lock = try OutputLock(outDirectory)
-        defer { withExtendedLifetime(lock) {} }
-        let samples = outDirectory.appendingPathComponent("samples")
-        try FileManager.default.createDirectory(at: samples, withIntermediateDirectories: true)
-        let progress = ProgressReporter("train encoder", total: Swift.max(untilStep - step, 0), unit: "step",
-                                        quiet: quiet, output: progressOutput)
-        while step < untilStep {
-            let parts = try trainStep()
-            try TrainingDivergence.check(parts, step: step, outDirectory: outDirectory)
-            progress.advance(status: EncoderTrainer.status(step: step, parts: parts))
-            if step % options.sampleEvery == 0 || step == untilStep, let x = lastBatch {
-                try ImageFile.write(try sampleGrid(x), to: samples.appendingPathComponent(String(format: "%06d.png", step)))
-            }
-            if step % options.checkpointEvery == 0 || step == untilStep {
-                try saveCheckpoint(outDirectory)
-            }
-        }
-        progress.finish()
-    }
-
-    /// The progress line's status: losses, and the progressive stage the step trained with.
-    static func status(step: Int, parts: [String: Double]) -> String {
-        var s = "step \(step)"
-        for key in ["loss", "l2", "lpips", "id", "w_norm", "delta", "w_adv", "d_real", "d_fake"] {
-            if let v = parts[key] { s += String(format: " %@ %.4f", key, v) }
-        }
-        if let stage = parts["stage"] { s += " stage \(ProgressiveStage(rawValue: Int(stage)))" }
-        return s
     }
 }

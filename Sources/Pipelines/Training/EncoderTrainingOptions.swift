@@ -54,7 +54,7 @@ public struct EncoderTrainingOptions: Codable, Equatable, Sendable {
             throw ModelError("invalid latent discriminator settings: lr \(wDiscriminatorLR), R1 every \(dRegEvery), pool \(wPoolSize)")
         }
         guard sampleEvery >= 1, checkpointEvery >= 1, sampleCount >= 1 else {
-            throw ModelError("--sample-every, --checkpoint-every and the sample count must be at least 1")
+            throw ModelError("sample and checkpoint intervals and the sample count must be at least 1")
         }
     }
 

@@ -111,7 +111,25 @@ public struct ImageLosses {
 /// input plays the edit (its own code is the edited code, its image the ground truth), the Editing Stream aligns the
 /// unwarped residuals to it and is trained on the warped image, and the aligner loss pulls each aligned residual to
 /// the residual the Reconstruction Stream computes for the warped image (detached). One optimiser for both streams.
-public final class GradStyleTrainer {
+/// One step of it is a `TrainingStep`; `TrainingLoop` runs it.
+public final class GradStyleTrainer: TrainingStep {
+    public static let checkpointKind = "gradstyle.train.gradstyle"
+    public static let checkpointDescription = "a GradStyle training checkpoint"
+    public static let bundleName = "model.safetensors"
+    public let label = "train gradstyle"
+
+    /// What each checkpoint publishes as `model.safetensors`: the inversion model, the trained network under
+    /// `name`, and other networks carried over from another bundle.
+    public struct PublishedBundle {
+        public var inversion: InversionModel
+        public var name: String
+        public var otherNetworks: [String: GradStyleNetwork]
+
+        public init(inversion: InversionModel, name: String, otherNetworks: [String: GradStyleNetwork] = [:]) {
+            (self.inversion, self.name, self.otherNetworks) = (inversion, name, otherNetworks)
+        }
+    }
+
     public let model: GradStyleModel
     public let options: GradStyleTrainingOptions
     public let losses: ImageLosses
@@ -122,6 +140,8 @@ public final class GradStyleTrainer {
     public private(set) var history: [[String: Double]] = []
     /// Fixed images for progress sheets.
     public private(set) var sampleImages: Tensor?
+    /// nil: checkpoints publish nothing beside them.
+    public var publishedBundle: PublishedBundle?
 
     public init(model: GradStyleModel, data: BatchSource, options: GradStyleTrainingOptions, losses: ImageLosses) throws {
         try options.validate()
@@ -141,6 +161,12 @@ public final class GradStyleTrainer {
             : Ranger(params, learningRate: options.learningRate)
     }
 
+    public var device: Device { model.generator.input.input.device }
+
+    public var cadence: TrainingCadence {
+        TrainingCadence(batch: options.batch, sampleEvery: options.sampleEvery, checkpointEvery: options.checkpointEvery)
+    }
+
     /// Output and target at a common resolution: the smaller of the two, by area down-sampling (the references'
     /// face_pool brings a 1024² generator to the 256² data; a 64² generator compares against 128² data at 64²).
     func aligned(_ y: Tensor, _ x: Tensor) -> (Tensor, Tensor) {
@@ -156,8 +182,10 @@ public final class GradStyleTrainer {
         return Functional.interpolate(y, size: (s, s), mode: y.size(2) > s ? .area : .bilinear)
     }
 
-    public func trainStep() throws -> [String: Double] {
-        let x = try data.nextBatch(options.batch).to(.float32, device: model.generator.input.input.device)
+    public func nextBatch() throws -> Tensor { try data.nextBatch(options.batch) }
+
+    public func train(on batch: Tensor, parallel: DataParallelism) throws -> [String: Double] {
+        let x = batch.to(.float32, device: device)
         if sampleImages == nil { sampleImages = x.narrow(dim: 0, start: 0, length: Swift.min(4, x.size(0))) }
         var log: [String: Double] = [:]
 
@@ -208,12 +236,20 @@ public final class GradStyleTrainer {
 
         model.network.zeroGrad()
         total.backward()
-        optimizer.step()
+        try parallel.step(optimizer)
         log["loss"] = total.item()
         step += 1
         history.append(log)
         return log
     }
+
+    public func lossTerms(_ log: [String: Double]) -> [String: Double] { log }
+
+    public func status(_ log: [String: Double]) -> String {
+        log.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: " ")
+    }
+
+    public var replicatedTensors: [Tensor] { model.network.replicatedTensors }
 
     /// Σ|F' − F̃| / Σ|F̃| over all stages: the alignment error relative to the residuals' size, which (unlike the
     /// loss itself) does not grow just because the residuals do while the GRMs learn.
@@ -232,44 +268,36 @@ public final class GradStyleTrainer {
 
     // MARK: - Checkpoints
 
-    public static let checkpointName = "checkpoint.safetensors"
-
-    public func checkpoint() throws -> TrainingCheckpoint {
-        var c = TrainingCheckpoint()
+    public func store(in c: inout TrainingCheckpoint) throws {
         c.store(model.network, as: "gradstyle")
         c.store(optimizer, as: "optim")
-        c.storeRNG()
         c.store(position: data.resumePosition, as: "data")
         if let s = sampleImages { c.tensors["sample_images"] = s }
-        c.metadata["kind"] = "gradstyle.train.gradstyle"
-        c.metadata["step"] = String(step)
         c.metadata[GradStyleBundle.configKey(GradStyleBundle.mainPrefix)] = try StableJSON.string(model.network.config)
-        c.metadata["options"] = try StableJSON.string(options)
-        return c
     }
 
-    public func restore(_ c: TrainingCheckpoint, path: String) throws {
-        guard c.metadata["kind"] == "gradstyle.train.gradstyle" else {
-            throw TensorIOError(path: path, "not a GradStyle training checkpoint")
-        }
-        do {
-            if let json = c.metadata[GradStyleBundle.configKey(GradStyleBundle.mainPrefix)] {
-                let stored = try JSONDecoder().decode(GradStyleConfig.self, from: Data(json.utf8))
-                guard stored == model.network.config else {
-                    throw ModelError("the checkpoint's GradStyle configuration differs from the requested one")
-                }
+    public func restore(from c: TrainingCheckpoint, step: Int) throws {
+        if let json = c.metadata[GradStyleBundle.configKey(GradStyleBundle.mainPrefix)] {
+            let stored = try JSONDecoder().decode(GradStyleConfig.self, from: Data(json.utf8))
+            guard stored == model.network.config else {
+                throw ModelError("the checkpoint's GradStyle configuration differs from the requested one")
             }
-            try c.restore(model.network, from: "gradstyle")
-            try c.restore(optimizer, from: "optim")
-            try data.restore(resumePosition: c.position("data"))
-            sampleImages = c.tensors["sample_images"]
-            step = Int(c.metadata["step"] ?? "") ?? 0
-            try c.restoreRNG()
-        } catch let e as TensorIOError {
-            throw e
-        } catch {
-            throw TensorIOError(path: path, "cannot resume: \(error)")
         }
+        try c.restore(model.network, from: "gradstyle")
+        try c.restore(optimizer, from: "optim")
+        try data.restore(resumePosition: c.position("data"))
+        sampleImages = c.tensors["sample_images"]
+        self.step = step
+    }
+
+    /// The bundle `invert`/`edit` take, when `publishedBundle` says what goes in it.
+    public func export(to outDirectory: URL) throws {
+        guard let bundle = publishedBundle else { return }
+        var networks = bundle.otherNetworks
+        networks[bundle.name] = model.network
+        try GradStyleBundle.save(inversion: bundle.inversion, networks: networks,
+                                 to: outDirectory.appendingPathComponent(GradStyleTrainer.bundleName),
+                                 extraMetadata: ["gradstyle.\(bundle.name).trained_steps": String(step)])
     }
 
     /// Source | e4e | GradStyle reconstruction | a warped "edit" through the Editing Stream, one row per sample.
@@ -295,33 +323,5 @@ public final class GradStyleTrainer {
         return try ImageGrid(rows: n, columns: 4, columnLabels: ["source", "e4e", "gradstyle", "shift edit"]).render(tiles)
     }
 
-    /// Trains until `untilStep`, writing sheets and checkpoints into `outDirectory`.
-    public func train(untilStep: Int, outDirectory: URL, onCheckpoint: ((GradStyleTrainer) throws -> Void)? = nil) throws {
-        let lock = try OutputLock(outDirectory)
-        defer { withExtendedLifetime(lock) {} }
-        try FileManager.default.createDirectory(at: outDirectory.appendingPathComponent("samples"), withIntermediateDirectories: true)
-        let progress = ProgressReporter("train gradstyle", total: Swift.max(untilStep - step, 0), unit: "step", quiet: quiet)
-        while step < untilStep {
-            let log = try trainStep()
-            try TrainingDivergence.check(log, step: step, outDirectory: outDirectory)
-            let status = log.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: " ")
-            progress.advance(status: "step \(step) " + status)
-            if step % options.sampleEvery == 0 || step == untilStep {
-                try ImageFile.write(try sheet(), to: outDirectory.appendingPathComponent(String(format: "samples/%06d.png", step)))
-            }
-            if step % options.checkpointEvery == 0 || step == untilStep {
-                try checkpoint().write(to: outDirectory.appendingPathComponent(GradStyleTrainer.checkpointName))
-                try onCheckpoint?(self)
-            }
-        }
-        progress.finish()
-    }
-
-    @discardableResult
-    public func resumeIfPossible(_ outDirectory: URL) throws -> Bool {
-        let url = outDirectory.appendingPathComponent(GradStyleTrainer.checkpointName)
-        guard FileManager.default.fileExists(atPath: url.path) else { return false }
-        try restore(try TrainingCheckpoint.read(url, device: model.generator.input.input.device), path: url.path)
-        return true
-    }
+    public func sample() throws -> RasterImage? { try sheet() }
 }

@@ -55,10 +55,16 @@ public struct StyleGAN2TrainingOptions: Codable, Equatable {
     }
 }
 
-/// Trains a StyleGAN2 generator and discriminator: non-saturating logistic loss, lazy R1 (double backward), optional
-/// path-length regularisation, style mixing, generator EMA, Adam with the lazy-regularisation corrections of the
-/// reference, x-flips. Checkpoints hold everything needed for an exact resume.
-public final class StyleGAN2Trainer {
+/// One training step of a StyleGAN2 generator and discriminator (`TrainingLoop` runs it): non-saturating logistic
+/// loss, lazy R1 (double backward), optional path-length regularisation, style mixing, generator EMA, Adam with the
+/// lazy-regularisation corrections of the reference, x-flips. Checkpoints hold everything needed for an exact
+/// resume; each one publishes `generator.safetensors`, the EMA generator for `generate` and inversion.
+public final class StyleGAN2Trainer: TrainingStep {
+    public static let checkpointKind = "gradstyle.train.stylegan2"
+    public static let checkpointDescription = "a StyleGAN2 training checkpoint"
+    public static let generatorName = "generator.safetensors"
+    public let label = "train stylegan2"
+
     public let options: StyleGAN2TrainingOptions
     public let generator: Generator
     public let discriminator: Discriminator
@@ -66,7 +72,7 @@ public final class StyleGAN2Trainer {
     let gOptim: Adam
     let dOptim: Adam
     let data: BatchSource
-    let device: Device
+    public let device: Device
     public private(set) var step = 0
     public private(set) var meanPathLength = 0.0
     /// Fixed latents for sample grids (so progress is comparable across checkpoints).
@@ -78,8 +84,6 @@ public final class StyleGAN2Trainer {
         public var realScore = 0.0, fakeScore = 0.0
     }
     public private(set) var history: [StepLosses] = []
-    /// What `restore` found different from the checkpoint's run (options that changed), to be said, not hidden.
-    public private(set) var resumeNotes: [String] = []
 
     public init(generator gConfig: GeneratorConfig, data: BatchSource, options: StyleGAN2TrainingOptions,
                 device: Device = .cpu) throws {
@@ -106,6 +110,10 @@ public final class StyleGAN2Trainer {
         sampleZ = Tensor.randn([options.sampleCount, gConfig.styleDim], device: device)
     }
 
+    public var cadence: TrainingCadence {
+        TrainingCadence(batch: options.batch, sampleEvery: options.sampleEvery, checkpointEvery: options.checkpointEvery)
+    }
+
     /// W+ codes for a batch, with style mixing at a random crossover with probability `mixing`.
     func latents(_ batch: Int) -> Tensor {
         let g = generator
@@ -119,8 +127,11 @@ public final class StyleGAN2Trainer {
         return g.broadcastLatent(g.mapping(Tensor.randn([batch, sd], device: device)))
     }
 
-    func realBatch() throws -> Tensor {
-        var x = try data.nextBatch(options.batch).to(.float32, device: device)
+    public func nextBatch() throws -> Tensor { try data.nextBatch(options.batch) }
+
+    /// The real images on the training device, randomly mirrored.
+    func realImages(_ batch: Tensor) -> Tensor {
+        var x = batch.to(.float32, device: device)
         if options.xflip {
             let flip = Tensor.rand([x.size(0), 1, 1, 1], device: device).lt(0.5)
             x = x.flip([3]).where(flip, x)
@@ -129,9 +140,9 @@ public final class StyleGAN2Trainer {
     }
 
     /// One iteration: a D step (+ lazy R1), a G step (+ lazy path length), the EMA update.
-    public func trainStep() throws -> StepLosses {
+    public func train(on batch: Tensor, parallel: DataParallelism) throws -> StepLosses {
         var losses = StepLosses()
-        let real = try realBatch()
+        let real = realImages(batch)
         let batch = real.size(0)
 
         // Discriminator.
@@ -143,7 +154,7 @@ public final class StyleGAN2Trainer {
         let dLoss = StyleGAN2Losses.discriminator(real: realPred, fake: fakePred)
         discriminator.zeroGrad()
         dLoss.backward()
-        dOptim.step()
+        try parallel.step(dOptim)
         losses.d = dLoss.item()
         losses.realScore = realPred.mean().item()
         losses.fakeScore = fakePred.mean().item()
@@ -154,7 +165,7 @@ public final class StyleGAN2Trainer {
             let r1 = StyleGAN2Losses.r1Penalty(realPrediction: pred, realImages: r)
             discriminator.zeroGrad()
             (r1 * (options.r1 / 2 * Double(options.dRegEvery)) + pred.flatten()[0] * 0).backward()
-            dOptim.step()
+            try parallel.step(dOptim)
             losses.r1 = r1.item()
         }
 
@@ -165,7 +176,7 @@ public final class StyleGAN2Trainer {
         let gLoss = StyleGAN2Losses.generator(fake: discriminator(gFake))
         generator.zeroGrad()
         gLoss.backward()
-        gOptim.step()
+        try parallel.step(gOptim)
         losses.g = gLoss.item()
 
         if options.pathRegularize > 0, step % options.gRegEvery == 0 {
@@ -176,7 +187,7 @@ public final class StyleGAN2Trainer {
             meanPathLength = pl.newMean
             generator.zeroGrad()
             (pl.penalty * (options.pathRegularize * Double(options.gRegEvery)) + img.flatten()[0] * 0).backward()
-            gOptim.step()
+            try parallel.step(gOptim)
             losses.pathLength = pl.pathMean
         }
 
@@ -186,60 +197,54 @@ public final class StyleGAN2Trainer {
         return losses
     }
 
+    public func lossTerms(_ l: StepLosses) -> [String: Double] {
+        ["d": l.d, "g": l.g, "r1": l.r1 ?? 0, "path_length": l.pathLength ?? 0]
+    }
+
+    public func status(_ l: StepLosses) -> String {
+        var status = String(format: "d %.3f g %.3f D(real) %.2f D(fake) %.2f", l.d, l.g, l.realScore, l.fakeScore)
+        if let r1 = l.r1 { status += String(format: " r1 %.3f", r1) }
+        if let pl = l.pathLength { status += String(format: " pl %.3f", pl) }
+        return status
+    }
+
+    public var replicatedTensors: [Tensor] {
+        generator.replicatedTensors + discriminator.replicatedTensors + generatorEMA.replicatedTensors
+    }
+
     // MARK: - Checkpoints
 
-    static let checkpointName = "checkpoint.safetensors"
-
-    public func checkpoint() throws -> TrainingCheckpoint {
-        var c = TrainingCheckpoint()
+    public func store(in c: inout TrainingCheckpoint) throws {
         c.store(generator, as: "g")
         c.store(discriminator, as: "d")
         c.store(generatorEMA, as: "g_ema")
         c.store(gOptim, as: "g_optim")
         c.store(dOptim, as: "d_optim")
-        c.storeRNG()
         c.store(position: data.resumePosition, as: "data")
         c.tensors["sample_z"] = sampleZ
-        c.metadata["kind"] = "gradstyle.train.stylegan2"
-        c.metadata["step"] = String(step)
         c.metadata["mean_path_length"] = String(meanPathLength)
         c.metadata[GeneratorCheckpoint.configKey] = try StableJSON.string(generator.config)
-        c.metadata["options"] = try StableJSON.string(options)
-        return c
     }
 
-    /// Restores every piece of training state from a checkpoint written by `checkpoint()`.
-    public func restore(_ c: TrainingCheckpoint, path: String) throws {
-        guard c.metadata["kind"] == "gradstyle.train.stylegan2" else {
-            throw TensorIOError(path: path, "not a StyleGAN2 training checkpoint")
-        }
-        do {
-            if let json = c.metadata[GeneratorCheckpoint.configKey] {
-                let stored = try JSONDecoder().decode(GeneratorConfig.self, from: Data(json.utf8))
-                guard stored == generator.config else {
-                    throw ModelError("the checkpoint's generator (\(stored.size)², \(stored.channels)) differs from the requested one")
-                }
+    public func restore(from c: TrainingCheckpoint, step: Int) throws {
+        if let json = c.metadata[GeneratorCheckpoint.configKey] {
+            let stored = try JSONDecoder().decode(GeneratorConfig.self, from: Data(json.utf8))
+            guard stored == generator.config else {
+                throw ModelError("the checkpoint's generator (\(stored.size)², \(stored.channels)) differs from the requested one")
             }
-            try c.restore(generator, from: "g")
-            try c.restore(discriminator, from: "d")
-            try c.restore(generatorEMA, from: "g_ema")
-            try c.restore(gOptim, from: "g_optim")
-            try c.restore(dOptim, from: "d_optim")
-            try data.restore(resumePosition: c.position("data"))
-            if let z = c.tensors["sample_z"] { sampleZ = z.to(device: device) }
-            step = Int(c.metadata["step"] ?? "") ?? 0
-            meanPathLength = Double(c.metadata["mean_path_length"] ?? "") ?? 0
-            try c.restoreRNG()
-            // This run's options apply from here on (the learning rates too, which the optimiser states carry);
-            // what changed is said.
-            gOptim.learningRate = options.learningRate * Double(options.gRegEvery) / Double(options.gRegEvery + 1)
-            dOptim.learningRate = options.learningRate * Double(options.dRegEvery) / Double(options.dRegEvery + 1)
-            resumeNotes = try c.changedOptions(options).map { "\($0): the new value applies from step \(step)" }
-        } catch let e as TensorIOError {
-            throw e
-        } catch {
-            throw TensorIOError(path: path, "cannot resume: \(error)")
         }
+        try c.restore(generator, from: "g")
+        try c.restore(discriminator, from: "d")
+        try c.restore(generatorEMA, from: "g_ema")
+        try c.restore(gOptim, from: "g_optim")
+        try c.restore(dOptim, from: "d_optim")
+        try data.restore(resumePosition: c.position("data"))
+        if let z = c.tensors["sample_z"] { sampleZ = z.to(device: device) }
+        self.step = step
+        meanPathLength = Double(c.metadata["mean_path_length"] ?? "") ?? 0
+        // This run's options apply from here on (the learning rates too, which the optimiser states carry).
+        gOptim.learningRate = options.learningRate * Double(options.gRegEvery) / Double(options.gRegEvery + 1)
+        dOptim.learningRate = options.learningRate * Double(options.dRegEvery) / Double(options.dRegEvery + 1)
     }
 
     /// A grid of EMA samples for the fixed latents.
@@ -251,48 +256,15 @@ public final class StyleGAN2Trainer {
         return try ImageGrid.mosaic(tiles, columns: Int(Double(tiles.count).squareRoot().rounded(.up)))
     }
 
-    /// Trains until `untilStep`, writing samples and checkpoints into `outDirectory` (checkpoint.safetensors for
-    /// resume, generator.safetensors = the EMA generator for `generate`/inversion, samples/NNNNNN.png).
-    public func train(untilStep: Int, outDirectory: URL) throws {
-        let lock = try OutputLock(outDirectory)
-        defer { withExtendedLifetime(lock) {} }
-        let fm = FileManager.default
-        try fm.createDirectory(at: outDirectory.appendingPathComponent("samples"), withIntermediateDirectories: true)
-        let progress = ProgressReporter("train stylegan2", total: Swift.max(untilStep - step, 0), unit: "step", quiet: quiet)
-        while step < untilStep {
-            let l = try trainStep()
-            try TrainingDivergence.check(["d": l.d, "g": l.g, "r1": l.r1 ?? 0, "path_length": l.pathLength ?? 0],
-                                         step: step, outDirectory: outDirectory)
-            var status = String(format: "step %d d %.3f g %.3f D(real) %.2f D(fake) %.2f", step, l.d, l.g, l.realScore, l.fakeScore)
-            if let r1 = l.r1 { status += String(format: " r1 %.3f", r1) }
-            if let pl = l.pathLength { status += String(format: " pl %.3f", pl) }
-            progress.advance(status: status)
-            if step % options.sampleEvery == 0 || step == untilStep {
-                try ImageFile.write(try sampleGrid(), to: outDirectory.appendingPathComponent(String(format: "samples/%06d.png", step)))
-            }
-            if step % options.checkpointEvery == 0 || step == untilStep {
-                try saveCheckpoint(outDirectory)
-            }
-        }
-        progress.finish()
-    }
+    public func sample() throws -> RasterImage? { try sampleGrid() }
 
-    public func saveCheckpoint(_ outDirectory: URL) throws {
-        try checkpoint().write(to: outDirectory.appendingPathComponent(StyleGAN2Trainer.checkpointName))
-        // The exported generator carries its truncation centre; drawing it must not disturb the training RNG.
+    /// The EMA generator, for `generate` and inversion, with its truncation centre.
+    public func export(to outDirectory: URL) throws {
+        // Drawing the truncation centre must not disturb the training RNG.
         let rng = Torch.cpuRNGState
         generatorEMA.latentAverage = generatorEMA.meanLatent(count: 4096)
         Torch.cpuRNGState = rng
-        try GeneratorCheckpoint.save(generatorEMA, to: outDirectory.appendingPathComponent("generator.safetensors"),
+        try GeneratorCheckpoint.save(generatorEMA, to: outDirectory.appendingPathComponent(StyleGAN2Trainer.generatorName),
                                      extraMetadata: ["gradstyle.trained_steps": String(step)])
-    }
-
-    /// Resumes from `outDirectory/checkpoint.safetensors` when it exists; returns whether it did.
-    @discardableResult
-    public func resumeIfPossible(_ outDirectory: URL) throws -> Bool {
-        let url = outDirectory.appendingPathComponent(StyleGAN2Trainer.checkpointName)
-        guard FileManager.default.fileExists(atPath: url.path) else { return false }
-        try restore(try TrainingCheckpoint.read(url, device: device), path: url.path)
-        return true
     }
 }

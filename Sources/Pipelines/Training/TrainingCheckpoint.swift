@@ -65,8 +65,16 @@ public struct TrainingCheckpoint {
               let old = try JSONSerialization.jsonObject(with: Data(stored.utf8)) as? [String: Any],
               let new = try JSONSerialization.jsonObject(with: StableJSON.encoder().encode(current)) as? [String: Any]
         else { return [] }
+        // Nested values (a struct option) compare as sorted-key JSON: a dictionary's description has no fixed order.
+        func text(_ value: Any?) -> String {
+            guard let value else { return "none" }
+            guard value is [String: Any] || value is [Any],
+                  let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]),
+                  let json = String(data: data, encoding: .utf8) else { return "\(value)" }
+            return json
+        }
         return new.keys.sorted().compactMap { key in
-            let now = new[key].map { "\($0)" } ?? "none", then = old[key].map { "\($0)" } ?? "none"
+            let now = text(new[key]), then = text(old[key])
             return now == then ? nil : "\(key): \(then) in the checkpoint, \(now) now"
         }
     }

@@ -11,7 +11,7 @@ public struct TrainingDiverged: Error, CustomStringConvertible, LocalizedError {
 
     public var description: String {
         "training diverged at step \(step): loss '\(term)' is \(value.isNaN ? "NaN" : "\(value)"); stopped before writing anything, "
-            + "\(outDirectory.path) keeps its last good checkpoint (lower --lr, or check the data and weights)"
+            + "\(outDirectory.path) keeps its last good checkpoint (lower the learning rate, or check the data and weights)"
     }
     public var errorDescription: String? { description }
 }

@@ -1,0 +1,44 @@
+import Foundation
+import Torch
+
+/// `gradstyle train classifier`: an attribute classifier trained on a labelled image folder (`ClassifierTrainer`
+/// steps in `TrainingLoop`). Writes `out/checkpoint.safetensors`, `out/classifier.safetensors` and, with held-out
+/// rows, `out/metrics.json`; says the held-out scores at the end.
+public struct ClassifierTrainingJob {
+    /// Folder with labels.csv and the images it lists.
+    public var data: URL
+    public var out: URL
+    public var steps: Int
+    public var options = ClassifierTrainingOptions()
+    /// Continue `out/checkpoint.safetensors` (without it, a folder holding one is refused).
+    public var resume = false
+    public var device: Device = .cpu
+    public var quiet = false
+    public var messages = TrainingMessages()
+
+    public init(data: URL, out: URL, steps: Int) {
+        (self.data, self.out, self.steps) = (data, out, steps)
+    }
+
+    public func run() throws {
+        let dataset = try LabelledImageSet(root: data, attributes: options.attributes, size: options.size, quiet: quiet)
+        let session = try TrainingSession(out: out, resume: resume, messages: messages)
+        let trainer = try ClassifierTrainer(data: dataset, options: options, device: device)
+        trainer.quiet = quiet
+        let loop = TrainingLoop(trainer)
+        try session.resumeIfAsked(loop)
+        guard try session.train(loop, until: .steps(steps), description: { target in
+            "training a \(options.size)² attribute classifier (\(trainer.classifier.parameterCount.grouped) parameters) for \(options.attributes.joined(separator: ", ")) on \(trainer.trainIndices.count) images (\(trainer.heldOutIndices.count) held out) until step \(target)"
+        }) else { return }
+        if let scores = trainer.lastScores ?? trainer.evaluate() {
+            for e in scores.entries {
+                let name = e.attribute.padding(toLength: Swift.max(16, e.attribute.count), withPad: " ", startingAt: 0)
+                var line = String(format: "  %@ R² %@  MAE %.4f  (predicting the mean: %.4f)", name,
+                                  e.r2.map { String(format: "%6.3f", $0) } ?? "   n/a", e.mae, e.baselineMAE)
+                if let a = e.accuracy { line += String(format: "  accuracy %.1f%%", a * 100) }
+                messages.say(line)
+            }
+        }
+        messages.say("done: \(out.relativePath)/\(ClassifierTrainer.classifierName) (classifier), \(out.relativePath)/\(TrainingFiles.checkpoint) (resume)")
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Models
+import Torch
+
+/// `gradstyle train stylegan2`: a StyleGAN2 generator trained from scratch on an image folder (`StyleGAN2Trainer`
+/// steps in `TrainingLoop`). Writes `out/checkpoint.safetensors` (exact resume), `out/generator.safetensors` (the
+/// EMA generator) and `out/samples/`.
+public struct StyleGAN2TrainingJob {
+    /// Folder of training images (searched recursively; resized and center-cropped to `resolution`).
+    public var data: URL
+    public var out: URL
+    public var length: TrainingLength
+    /// The generator: square output size (a power of two), style (z and w) dimension, mapping depth, and channel
+    /// widths per resolution (nil: rosinality's table × `channelMultiplier`).
+    public var resolution: Int
+    public var styleDim = 512
+    public var mappingLayers = 8
+    public var channelMultiplier = 2
+    public var channels: [Int: Int]?
+    public var options = StyleGAN2TrainingOptions()
+    /// Continue `out/checkpoint.safetensors` (without it, a folder holding one is refused).
+    public var resume = false
+    public var device: Device = .cpu
+    public var quiet = false
+    public var messages = TrainingMessages()
+
+    public init(data: URL, out: URL, resolution: Int, length: TrainingLength) {
+        (self.data, self.out, self.resolution, self.length) = (data, out, resolution, length)
+    }
+
+    public func run() throws {
+        var config = GeneratorConfig(size: resolution, styleDim: styleDim, mappingLayers: mappingLayers,
+                                     channelMultiplier: channelMultiplier)
+        if let channels { config.channels = channels }
+        try config.validate()
+        var dataOptions = ImageFolderDataset.Options(resolution: resolution)
+        dataOptions.device = device
+        let dataset = try ImageFolderDataset(root: data, options: dataOptions)
+        let session = try TrainingSession(out: out, resume: resume, messages: messages)
+        let trainer = try StyleGAN2Trainer(generator: config, data: dataset, options: options, device: device)
+        trainer.quiet = quiet
+        let loop = TrainingLoop(trainer)
+        try session.resumeIfAsked(loop)
+        guard try session.train(loop, until: length, description: { target in
+            "training \(resolution)² StyleGAN2 (\(trainer.generator.parameterCount.grouped) generator parameters) on \(dataset.count) images until step \(target)"
+        }) else { return }
+        messages.say("done: \(out.relativePath)/\(StyleGAN2Trainer.generatorName) (EMA generator), \(out.relativePath)/\(TrainingFiles.checkpoint) (resume)")
+    }
+}
