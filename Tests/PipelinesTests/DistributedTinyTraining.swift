@@ -4,13 +4,15 @@ import Pipelines
 import Torch
 
 /// Test-only driver for the data-parallel tests: a 12→8→BatchNorm→2 MLP regressing tanh(x·T) on 32 fixed 3×2×2 "images",
-/// trained with Adam on batches drawn by a `TensorBatchSource` — through `DataParallel` when given one (rank share
-/// of the global batch, rank 0's initial weights broadcast, gradients averaged after backward), else in one process.
+/// trained with Adam on batches drawn by a `TensorBatchSource` — through `DataParallel` when given one (the training
+/// loop's seam: rank share of the global batch, rank 0's initial weights broadcast, gradients averaged before the
+/// optimiser step), else in one process.
 enum DistributedTinyTraining {
     static let steps = 6
     static let batchOrderSeed: UInt64 = 11
 
-    /// The final parameters and batch-norm buffers (running statistics, batch count), flattened in order. `afterStep` runs after each optimiser step (fault injection).
+    /// The final parameters and batch-norm buffers (running statistics, batch count), flattened in order.
+    /// `afterStep` runs after each optimiser step (fault injection).
     static func train(batch: Int, parallel: DataParallel?, afterStep: (Int) -> Void = { _ in }) throws -> [Float] {
         Torch.manualSeed(7)
         let images = Tensor.randn([32, 3, 2, 2])
@@ -23,18 +25,18 @@ enum DistributedTinyTraining {
         let buffers = norm.buffers()
         try parallel?.broadcastFromRankZero(parameters + buffers)
         Torch.manualSeed(batchOrderSeed)
-        let all = TensorBatchSource(images: images)
-        let source: BatchSource = parallel.map { RankShareBatchSource(all, rank: $0.rank, worldSize: $0.worldSize) } ?? all
+        let source = TensorBatchSource(images: images)
+        let split: DataParallelism = parallel ?? SingleProcess()
         let adam = Adam(parameters, learningRate: 0.01)
         for step in 0..<steps {
-            let x = try source.nextBatch(batch).reshape([batch, 12])
+            // The loop's seam (a): every rank draws the global batch, then keeps its rows.
+            let x = split.localPart(of: try source.nextBatch(batch * split.worldSize)).reshape([batch, 12])
             let target = x.matmul(truth).tanh()
             let error = second(norm(first(x)).tanh()) - target
             let loss = (error * error).mean()
             adam.zeroGrad()
             loss.backward()
-            try parallel?.averageGradients(of: parameters)
-            adam.step()
+            try split.step(adam)
             afterStep(step)
         }
         return (parameters + buffers).flatMap { $0.floats() }

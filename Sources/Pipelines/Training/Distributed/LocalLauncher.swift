@@ -16,6 +16,9 @@ public struct LocalLauncher {
     public var port: Int?
     /// How long stopped ranks get to exit after SIGTERM before SIGKILL.
     public var grace: TimeInterval = 5
+    /// Lines of the ranks' standard error that start with this are held back, not passed through; the failed
+    /// rank's first one is quoted in the launch's error, so a failure reads as one line, not one per rank.
+    public var errorLinePrefix: String?
 
     public init(executable: URL, arguments: [String], processes: Int, port: Int? = nil) {
         self.executable = executable
@@ -29,6 +32,7 @@ public struct LocalLauncher {
         guard processes >= 1 else { throw DistributedError("--nproc must be at least 1 (got \(processes))") }
         let masterPort = try port ?? Self.freeLoopbackPort()
         var children: [Process] = []
+        var outputs: [RankErrorOutput] = []
         let forwarded = SignalForwarder()
         defer { forwarded.stop() }
         for rank in 0..<processes {
@@ -37,7 +41,15 @@ public struct LocalLauncher {
             let child = Process()
             child.executableURL = executable
             child.arguments = arguments
-            child.environment = base.merging(place.variables) { _, new in new }
+            var environment = base.merging(place.variables) { _, new in new }
+            // As torchrun: N ranks sharing the cores, each with its share of intra-op threads unless told otherwise.
+            if environment["OMP_NUM_THREADS"] == nil {
+                environment["OMP_NUM_THREADS"] = String(max(1, ProcessInfo.processInfo.activeProcessorCount / processes))
+            }
+            child.environment = environment
+            let output = RankErrorOutput(heldPrefix: errorLinePrefix)
+            child.standardError = output.pipe
+            outputs.append(output)
             do {
                 try child.run()
             } catch {
@@ -54,10 +66,15 @@ public struct LocalLauncher {
                 if let signal = forwarded.received {
                     throw DistributedError("stopped by signal \(signal); every rank was stopped")
                 }
-                throw DistributedError("rank \(failed) \(Self.describe(children[failed])); stopped the other " +
+                let cause = outputs[failed].finish().map { ": \($0)" } ?? ""
+                for o in outputs { _ = o.finish() }
+                throw DistributedError("rank \(failed) \(Self.describe(children[failed]))\(cause); stopped the other " +
                                        "\(others.count) rank\(others.count == 1 ? "" : "s")")
             }
-            if children.allSatisfy({ !$0.isRunning }) { return }
+            if children.allSatisfy({ !$0.isRunning }) {
+                for o in outputs { _ = o.finish() }
+                return
+            }
             usleep(20_000)
         }
     }
@@ -129,5 +146,64 @@ final class SignalForwarder: @unchecked Sendable {
         for s in sources { s.cancel() }
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
+    }
+}
+
+/// A rank's standard error passed through line by line, except the lines starting with `heldPrefix`, kept (the
+/// first one) for the launcher's own message.
+final class RankErrorOutput: @unchecked Sendable {
+    let pipe = Pipe()
+    private let heldPrefix: String?
+    private let lock = NSLock()
+    private var pending = Data()
+    private var held: String?
+    private var finished = false
+
+    init(heldPrefix: String?) {
+        self.heldPrefix = heldPrefix
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.take(data, final: data.isEmpty)
+        }
+    }
+
+    private func take(_ data: Data, final: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        pending.append(data)
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            emit(pending[pending.startIndex...newline])
+            pending.removeSubrange(pending.startIndex...newline)
+        }
+        if final, !pending.isEmpty {
+            emit(pending + Data("\n".utf8))
+            pending.removeAll()
+        }
+    }
+
+    private func emit(_ line: Data) {
+        let text = String(decoding: line, as: UTF8.self)
+        if let heldPrefix, text.hasPrefix(heldPrefix) {
+            if held == nil {
+                held = String(text.dropFirst(heldPrefix.count)).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+        } else {
+            FileHandle.standardError.write(line)
+        }
+    }
+
+    /// After the rank exited: drains what is left and returns the held line, if any.
+    func finish() -> String? {
+        lock.lock()
+        let done = finished
+        finished = true
+        lock.unlock()
+        if !done {
+            pipe.fileHandleForReading.readabilityHandler = nil
+            take(pipe.fileHandleForReading.readDataToEndOfFile(), final: true)
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        return held
     }
 }
