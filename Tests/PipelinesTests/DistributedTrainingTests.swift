@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-import Pipelines
+@testable import Pipelines
+import TensorIO
 import Torch
 
 /// Data-parallel training over c10d/Gloo on loopback, with real processes: this test binary started again as the
@@ -20,6 +21,12 @@ final class DistributedTrainingTests: XCTestCase {
         do {
             guard let place = try DistributedEnvironment.from(env) else { throw DistributedError("WORLD_SIZE is not set") }
             rank = place.rank
+            if role == "classifier-job" {
+                // The job joins the group itself, from the environment.
+                try Self.classifierJob(data: env["GRADSTYLE_DDP_TEST_DATA"]!, out: env["GRADSTYLE_DDP_TEST_OUT"]!,
+                                       batch: Self.perRankBatch, environment: place).run()
+                exit(0)
+            }
             let batch = role == "mismatch" ? Self.perRankBatch + rank : Self.perRankBatch
             let parallel = try DataParallel(environment: place, configuration: "batch: \(batch)\nsteps: 6",
                                             seed: DistributedTinyTraining.batchOrderSeed, backend: .gloo,
@@ -48,6 +55,44 @@ final class DistributedTrainingTests: XCTestCase {
     }
 
     // MARK: - the tests
+
+    /// `train classifier` as a job: 4 steps, flips off (they are drawn per rank's slice, see the report).
+    static func classifierJob(data: String, out: String, batch: Int, environment: DistributedEnvironment?) -> ClassifierTrainingJob {
+        Torch.manualSeed(0)
+        var job = ClassifierTrainingJob(data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), steps: 4)
+        job.options.size = 32
+        job.options.widths = [8, 8]
+        job.options.attributes = ["smile", "yaw"]
+        job.options.batch = batch
+        job.options.flip = false
+        job.options.checkpointEvery = 4
+        job.quiet = true
+        job.messages = TrainingMessages(say: { _ in }, note: { _ in })
+        job.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
+        return job
+    }
+
+    func testTrainClassifierOnTwoRanksEqualsOneProcessWithTheGlobalBatch() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ddp-classifier-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("faces"), single = dir.appendingPathComponent("single")
+        let parallel = dir.appendingPathComponent("parallel")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try ClassifierTrainingTests.writeFaces(count: 24, size: 32, to: data)
+        try Self.classifierJob(data: data.path, out: single.path, batch: 2 * Self.perRankBatch, environment: nil).run()
+        var env = ProcessInfo.processInfo.environment
+        env["GRADSTYLE_DDP_TEST_ROLE"] = "classifier-job"
+        env["GRADSTYLE_DDP_TEST_DATA"] = data.path
+        env["GRADSTYLE_DDP_TEST_OUT"] = parallel.path
+        try LocalLauncher(executable: Self.testBinary, arguments: [Self.entryPoint], processes: 2).run(environment: env)
+        let a = try SafeTensors.read(single.appendingPathComponent(ClassifierTrainer.classifierName)).tensors
+        let b = try SafeTensors.read(parallel.appendingPathComponent(ClassifierTrainer.classifierName)).tensors
+        XCTAssertEqual(a.names, b.names)
+        var gap: Float = 0
+        for (name, t) in a { gap = max(gap, zip(t.floats(), b[name]!.floats()).map { abs($0 - $1) }.max() ?? 0) }
+        // Summation order only (batch norm statistics and gradients summed per rank, then over ranks).
+        XCTAssertLessThan(gap, 1e-5)
+    }
 
     func testTwoRanksWithBatchBEndWithTheWeightsOfOneProcessWithBatch2B() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ddp-weights-\(UUID().uuidString).json")
