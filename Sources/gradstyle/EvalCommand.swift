@@ -20,7 +20,8 @@ struct EvalPairsCommand: ParsableCommand {
             Pairs --pred and --target images by file name (without extension), prints a markdown summary (mean, std,
             95% Student-t interval of the mean) and optionally writes per-image CSV and JSON. MSE, PSNR, SSIM and
             MS-SSIM are measured on [0, 1] images. Without --lpips-weights LPIPS runs with random weights and says so.
-            --fid compares two image sets (--real, --fake) by FID and KID on FID-Inception features.
+            --fid compares two image sets (--real, --fake) by FID and KID on FID-Inception features, or with
+            --classifier by FD(classifier) and KID on an attribute classifier's features.
             Weight files and where to get them: docs/WEIGHTS.md.
             """)
 
@@ -62,6 +63,9 @@ struct EvalPairsCommand: ParsableCommand {
     @Option(help: "With --fid: FID Inception weights (pt_inception-2015-12-05-6726825d.pth).")
     var inception: String?
 
+    @Option(help: "With --fid: measure FD(classifier) and KID on this attribute classifier's features (train classifier) instead of Inception's; the synthetic domain's generator-quality measure.")
+    var classifier: String?
+
     @Option(help: "With --fid: images per Inception forward pass.")
     var batch: Int = 50
 
@@ -78,12 +82,13 @@ struct EvalPairsCommand: ParsableCommand {
                                               ("--lpips-weights", !lpipsWeights.isEmpty), ("--arcface", arcface != nil), ("--csv", csv != nil)]
             if let (name, _) = pairOnly.first(where: { $0.1 }) { throw ValidationError("\(name) does not apply to --fid") }
             guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+            if inception != nil && classifier != nil { throw ValidationError("give --inception or --classifier, not both") }
             guard kidSubsets >= 1, kidSubsetSize >= 2 else { throw ValidationError("--kid-subsets must be ≥ 1 and --kid-subset-size ≥ 2") }
         } else {
             guard pred != nil, target != nil else {
                 throw ValidationError("give --pred DIR and --target DIR (or --fid --real DIR --fake DIR)")
             }
-            let fidOnly: [(String, Bool)] = [("--real", real != nil), ("--fake", fake != nil), ("--inception", inception != nil)]
+            let fidOnly: [(String, Bool)] = [("--real", real != nil), ("--fake", fake != nil), ("--inception", inception != nil), ("--classifier", classifier != nil)]
             if let (name, _) = fidOnly.first(where: { $0.1 }) { throw ValidationError("\(name) needs --fid") }
             guard LPIPSNetwork(rawValue: lpipsNet) != nil else {
                 throw ValidationError("invalid --lpips-net '\(lpipsNet)': expected alex or vgg")
@@ -98,6 +103,7 @@ struct EvalPairsCommand: ParsableCommand {
         if fid {
             var job = FIDJob(real: url(real!), fake: url(fake!))
             job.inceptionWeights = inception.map(url)
+            job.classifierWeights = classifier.map(url)
             job.batch = batch
             job.kidSubsets = kidSubsets
             job.kidSubsetSize = kidSubsetSize

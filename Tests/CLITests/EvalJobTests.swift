@@ -196,4 +196,45 @@ final class EvalJobTests: XCTestCase {
         tooFew.quiet = true
         XCTAssertThrowsError(try tooFew.run()) { XCTAssertTrue("\($0)".contains("at least 2 images"), "\($0)") }
     }
+
+    /// `--fid --classifier`: FD(classifier) and KID on the classifier's pooled features of each set, the classifier
+    /// resizing every image itself (so mixed sizes are fine); against a direct computation from
+    /// `AttributeClassifier.embedding` and the Fréchet formula, and 0 for a set against itself.
+    func testFrechetDistanceOnClassifierFeatures() throws {
+        let real = try MetricTestData.folder(dir, "real"), fake = try MetricTestData.folder(dir, "fake")
+        for i in 0..<4 { try MetricTestData.writeImage(real, "r\(i).png", width: 32, height: 32, seed: i) }
+        for i in 0..<4 { try MetricTestData.writeImage(fake, "f\(i).png", width: 16 + 8 * i, height: 32, seed: 40 + i) }
+        Torch.manualSeed(5)
+        let classifier = AttributeClassifier(AttributeClassifierConfig(size: 16, widths: [4, 6]))
+        let weights = dir.appendingPathComponent("classifier.safetensors")
+        try classifier.save(to: weights)
+        var job = FIDJob(real: real, fake: fake)
+        job.quiet = true
+        job.batch = 3
+        job.classifierWeights = weights
+        job.json = dir.appendingPathComponent("fd.json")
+        let result = try job.run()
+        XCTAssertTrue(result.warnings.isEmpty, "\(result.warnings)")
+        XCTAssertTrue(result.markdown.contains("| FD(classifier) ↓ |"), result.markdown)
+
+        let loaded = try AttributeClassifier.load(weights)
+        func direct(_ folder: URL) throws -> Tensor {
+            let files = try ImageFiles.list(folder, recursive: true)
+            return Tensor.cat(try files.map { url in
+                withInferenceMode { loaded.embedding(try! EvalOutput.readImage(url)).to(.float64) }
+            }, dim: 0)
+        }
+        let a = try direct(real), b = try direct(fake)
+        let expected = try FrechetDistance.compute(FeatureStatistics(features: a), FeatureStatistics(features: b))
+        XCTAssertGreaterThan(expected, 0)
+        XCTAssertEqual(result.fid, expected, accuracy: 1e-9 * max(1, expected))
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: job.json!)) as! [String: Any]
+        XCTAssertEqual(document["metric"] as? String, "FD(classifier)")
+        XCTAssertEqual(document["classifier_weights"] as? String, weights.path)
+
+        var same = FIDJob(real: fake, fake: fake)
+        same.quiet = true
+        same.classifierWeights = weights
+        XCTAssertEqual(try same.run().fid, 0, accuracy: 1e-9)
+    }
 }
