@@ -34,7 +34,7 @@ final class DistributedTrainingTests: XCTestCase {
             switch role {
             case "train":
                 let weights = try DistributedTinyTraining.train(batch: batch, parallel: parallel)
-                if parallel.isWriter, let out = env["GRADSTYLE_DDP_TEST_OUT"] {
+                if parallel.writesOutputs, let out = env["GRADSTYLE_DDP_TEST_OUT"] {
                     try JSONEncoder().encode(weights).write(to: URL(fileURLWithPath: out))
                 }
             case "die":

@@ -2,8 +2,8 @@ import Foundation
 import Torch
 
 /// One process's membership in a data-parallel training job: the rendezvous, the c10d process group, the random
-/// streams, and the few things a training loop asks of it — start every rank from rank 0's weights, average the
-/// gradients after backward, take this rank's share of the global batch, let only rank 0 write.
+/// streams, and what the training loop's seam asks of it (`DataParallelism`) — start every rank from rank 0's
+/// weights, average the gradients after backward, let only rank 0 write; the loop slices the global batch.
 ///
 /// Semantics: `--batch B` is per process; the global batch of step k is the N·B images one process with
 /// `--batch N·B` takes at step k, rank r holding rows r·B ..< (r+1)·B. Each rank's loss is a mean over its B rows,
@@ -24,8 +24,6 @@ public final class DataParallel {
 
     public var rank: Int { environment.rank }
     public var worldSize: Int { environment.worldSize }
-    /// Only rank 0 writes samples, checkpoints and reports.
-    public var isWriter: Bool { rank == 0 }
 
     /// Joins the job described by `environment`: rendezvous through the TCP store (rank 0 hosts it), check that
     /// every rank got the same `configuration` text, create the process group, derive this rank's random stream
@@ -62,19 +60,6 @@ public final class DataParallel {
     public func averageGradients(of parameters: [Tensor]) throws {
         let grads = parameters.compactMap(\.grad)
         try group.allReduceMean(grads, bucketBytes: bucketBytes)
-    }
-
-    /// The mean over ranks of a value each rank computed on its share (a loss, for the log).
-    public func mean(_ value: Double) throws -> Double {
-        let t = Tensor([value])
-        try group.allReduceMean([t], bucketBytes: bucketBytes)
-        return Double(t.floats().first ?? .nan)
-    }
-
-    /// This rank's rows of a tensor holding the whole global batch along dimension 0.
-    public func share(of global: Tensor) -> Tensor {
-        let perRank = global.size(0) / worldSize
-        return global.narrow(dim: 0, start: rank * perRank, length: perRank)
     }
 
     /// Waits until every rank is here.
