@@ -7,6 +7,7 @@
 #include <torch/csrc/autograd/custom_function.h>
 #include <torch/version.h>
 
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 // Gloo's headers come from Debian's libgloo-dev (or the libtorch tree); libtorch_cpu holds ProcessGroupGloo.
@@ -249,7 +250,8 @@ int ct_backend_available(int backend) {
 }
 
 // ---- store ----
-ct_store ct_store_tcp_new(const char *host, int port, int world_size, int is_server, int64_t timeout_ms) {
+ct_store ct_store_tcp_new(const char *host, int port, int world_size, int is_server, int64_t timeout_ms,
+                          const char *prefix) {
     CTD_BEGIN
     if (host == nullptr || *host == '\0') throw std::invalid_argument("store host is empty");
     if (port <= 0 || port > 65535) throw std::invalid_argument("store port " + std::to_string(port) + " out of range");
@@ -263,7 +265,8 @@ ct_store ct_store_tcp_new(const char *host, int port, int world_size, int is_ser
     // whole timeout when the ranks share one process.
     o.waitWorkers = false;
     o.timeout = std::chrono::milliseconds(timeout_ms);
-    auto store = c10::make_intrusive<c10d::TCPStore>(std::string(host), o);
+    c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::TCPStore>(std::string(host), o);
+    if (prefix != nullptr && *prefix != '\0') store = c10::make_intrusive<c10d::PrefixStore>(prefix, store);
     return new ct_store_s{store, std::string(host)};
     CTD_END(nullptr)
 }

@@ -10,11 +10,13 @@ public final class DistributedStore {
     public let port: Int
 
     /// Hosts (`isServer`) or joins the store. Joining retries until `timeout`; nobody waits for the other ranks
-    /// here (creating a `ProcessGroup` does). `timeout` also bounds every `get`.
-    public init(host: String, port: Int, worldSize: Int, isServer: Bool, timeout: TimeInterval) throws {
+    /// here (creating a `ProcessGroup` does). `timeout` also bounds every `get`. A `keyPrefix` is put before
+    /// every key (torchrun's agent store: "/worker/attempt_N").
+    public init(host: String, port: Int, worldSize: Int, isServer: Bool, timeout: TimeInterval,
+                keyPrefix: String? = nil) throws {
         ct_clear_error()
         guard let h = ct_store_tcp_new(host, Int32(port), Int32(worldSize), isServer ? 1 : 0,
-                                       Int64(timeout * 1000)) else {
+                                       Int64(timeout * 1000), keyPrefix) else {
             throw TorchError("rendezvous at \(host):\(port): \(takeShimError() ?? "store failed")")
         }
         handle = h

@@ -37,8 +37,9 @@ public final class DataParallel {
             throw DistributedError("the \(backend.rawValue) backend is not available in this build of libtorch")
         }
         let store = try DistributedStore(host: environment.masterAddress, port: environment.masterPort,
-                                         worldSize: environment.worldSize, isServer: environment.rank == 0,
-                                         timeout: timeout)
+                                         worldSize: environment.worldSize,
+                                         isServer: environment.rank == 0 && environment.agentStorePrefix == nil,
+                                         timeout: timeout, keyPrefix: environment.agentStorePrefix)
         try ConfigurationAgreement.check(configuration, rank: environment.rank, worldSize: environment.worldSize,
                                          store: store)
         group = try ProcessGroup(store: store, backend: backend, rank: environment.rank,

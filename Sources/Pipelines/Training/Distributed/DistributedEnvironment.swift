@@ -11,13 +11,19 @@ public struct DistributedEnvironment: Equatable, Sendable {
     /// Where rank 0 hosts the rendezvous store.
     public var masterAddress: String
     public var masterPort: Int
+    /// Set under torchrun: its agent already hosts the store at MASTER_ADDR:MASTER_PORT
+    /// (TORCHELASTIC_USE_AGENT_STORE=True), so every rank joins it as a client, with keys under this prefix
+    /// ("/worker/attempt_" + TORCHELASTIC_RESTART_COUNT), as PyTorch's own ranks do.
+    public var agentStorePrefix: String?
 
-    public init(rank: Int, worldSize: Int, localRank: Int, masterAddress: String, masterPort: Int) {
+    public init(rank: Int, worldSize: Int, localRank: Int, masterAddress: String, masterPort: Int,
+                agentStorePrefix: String? = nil) {
         self.rank = rank
         self.worldSize = worldSize
         self.localRank = localRank
         self.masterAddress = masterAddress
         self.masterPort = masterPort
+        self.agentStorePrefix = agentStorePrefix
     }
 
     /// The variable names, as torchrun sets them.
@@ -47,8 +53,10 @@ public struct DistributedEnvironment: Equatable, Sendable {
         guard !address.isEmpty else { throw DistributedError("MASTER_ADDR is not set (the host of rank 0)") }
         let port = try integer("MASTER_PORT")
         guard (1...65535).contains(port) else { throw DistributedError("MASTER_PORT=\(port) is outside 1...65535") }
+        let agentStore = environment["TORCHELASTIC_USE_AGENT_STORE"] == "True"
+        let attempt = environment["TORCHELASTIC_RESTART_COUNT"].flatMap { Int($0) } ?? 0
         return DistributedEnvironment(rank: rank, worldSize: world, localRank: localRank, masterAddress: address,
-                                      masterPort: port)
+                                      masterPort: port, agentStorePrefix: agentStore ? "/worker/attempt_\(attempt)" : nil)
     }
 
     /// The variables a child process needs to take this place in the job.
