@@ -19,6 +19,7 @@ test: setup
 
 demo: build
 	$(BIN) demo
+	@echo "Interactive editor (sliders per direction, upload your own face): $(BIN) serve, then open http://127.0.0.1:8080/"
 
 bench: build
 	$(BIN) bench engine

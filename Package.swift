@@ -53,6 +53,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        // `gradstyle serve`'s HTTP server: small, no SwiftNIO (DESIGN "Serving" has the build-time figures).
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         .target(
@@ -80,9 +82,13 @@ let package = Package(
         .target(name: "Models", dependencies: ["NN", "TensorIO"]),
         .target(name: "Pipelines", dependencies: ["Models", "ImageIO", "FaceLandmarks", "TensorIO", .product(name: "Logging", package: "swift-log"),
                                                 .product(name: "SwiftCSV", package: "SwiftCSV")]),
+        // `gradstyle serve`: the local web editor (HTTP server, page, edit queue) over Pipelines.
+        .target(name: "Serving", dependencies: ["Pipelines", "Models", "Torch", "ImageIO", "FaceLandmarks",
+                                              .product(name: "FlyingFox", package: "FlyingFox"),
+                                              .product(name: "FlyingSocks", package: "FlyingFox")]),
         .executableTarget(
             name: "gradstyle",
-            dependencies: ["Pipelines", "Models", "NN", "Torch", "TensorIO", "ImageIO",
+            dependencies: ["Pipelines", "Serving", "Models", "NN", "Torch", "TensorIO", "ImageIO",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),
@@ -94,6 +100,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines"]),
         .testTarget(name: "CLITests", dependencies: ["Pipelines"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Pipelines", "ImageIO"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import Models
 import Pipelines
-import Torch
 
 struct EditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,28 +49,33 @@ struct EditCommand: ParsableCommand {
     var align = false
 
     func validate() throws {
-        if let method, InversionMethod(rawValue: method) == nil {
+        if let method, InversionMethod.Name(rawValue: method) == nil {
             throw ValidationError("invalid --method '\(method)': expected gradstyle, e4e, single-stage or hfgi")
         }
         guard !edit.isEmpty || !sweep.isEmpty else { throw ValidationError("give at least one --edit or --sweep") }
         try OptionCheck.count(batch, "--batch", max: 4096)
+        _ = try requests()
+    }
+
+    /// The --edit and --sweep values as edit requests.
+    func requests() throws -> [EditRequest] {
+        do {
+            return try edit.map { try EditRequest.parse($0) } + sweep.map { try EditRequest.parseSweep($0) }
+        } catch let e as EditRequest.Invalid {
+            let flag = edit.contains(e.text) ? "--edit" : "--sweep"
+            throw ValidationError("invalid \(flag) '\(e.text)': \(e.reason)")
+        }
     }
 
     func run() throws {
         let device = try global.apply()
-        let requests = try edit.map { try EditRequest.parse($0) } + sweep.map { try EditRequest.parseSweep($0) }
+        let requests = try requests()
         let inputs = try InputImages(URL(fileURLWithPath: input))
         let modelURL = URL(fileURLWithPath: model)
-        let m = method.flatMap { InversionMethod(rawValue: $0) } ?? ModelLoading.defaultMethod(for: modelURL, fallback: .gradstyle)
-        let hfgi = m == .hfgi ? try ModelLoading.hfgi(modelURL, device: device) : nil
-        let gradstyle = try hfgi?.gradstyle ?? ModelLoading.gradStyleModel(modelURL, method: m, device: device)
-        let folder = directions.map { URL(fileURLWithPath: $0) } ?? modelURL.deletingLastPathComponent().appendingPathComponent("directions")
-        let library = FileManager.default.fileExists(atPath: folder.path) || directions != nil
-            ? try DirectionLibrary(folder: folder, styleDim: gradstyle.generator.styleDim)
-            : DirectionLibrary(styleDim: gradstyle.generator.styleDim)
-        var job = EditJob(model: gradstyle, input: inputs, out: URL(fileURLWithPath: out), edits: requests, directions: library)
-        job.method = m
-        job.hfgi = hfgi?.hfgi
+        let loaded = try InversionMethod.load(modelURL, name: method.flatMap { InversionMethod.Name(rawValue: $0) },
+                                              fallback: .gradstyle, device: device)
+        let library = try DirectionFolder.library(directions.map { URL(fileURLWithPath: $0) }, model: modelURL, styleDim: loaded.styleDim)
+        var job = EditJob(method: loaded, input: inputs, out: URL(fileURLWithPath: out), edits: requests, directions: library)
         job.sheet = sheet
         job.batch = batch
         job.quiet = global.quiet

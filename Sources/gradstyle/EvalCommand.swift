@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import Models
 import Pipelines
-import Torch
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -90,7 +88,7 @@ struct EvalPairsCommand: ParsableCommand {
             }
             let fidOnly: [(String, Bool)] = [("--real", real != nil), ("--fake", fake != nil), ("--inception", inception != nil), ("--classifier", classifier != nil)]
             if let (name, _) = fidOnly.first(where: { $0.1 }) { throw ValidationError("\(name) needs --fid") }
-            guard LPIPSNetwork(rawValue: lpipsNet) != nil else {
+            guard EvalJob.LPIPSNet(rawValue: lpipsNet) != nil else {
                 throw ValidationError("invalid --lpips-net '\(lpipsNet)': expected alex or vgg")
             }
             if let metrics { _ = try EvalMetric.parseList(metrics) }
@@ -119,7 +117,7 @@ struct EvalPairsCommand: ParsableCommand {
         var chosen = try metrics.map(EvalMetric.parseList) ?? EvalMetric.defaults
         if metrics == nil && arcface != nil { chosen.append(.id) }
         job.metrics = chosen
-        job.lpipsNetwork = LPIPSNetwork(rawValue: lpipsNet)!
+        job.lpipsNetwork = EvalJob.LPIPSNet(rawValue: lpipsNet)!
         job.lpipsWeights = lpipsWeights.flatMap { $0.split(separator: ",") }.map { url(String($0)) }
         if chosen.contains(.id) {
             guard let arcface else {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Models
 import Pipelines
 
 struct EvalEditingCommand: ParsableCommand {
@@ -41,38 +40,15 @@ struct EvalEditingCommand: ParsableCommand {
 
     func run() throws {
         let device = try global.apply()
-        let (methods, set, metrics) = try options.load(device: device)
-        let firstModel = try options.modelURLs[0]
-        let folder = directions.map { URL(fileURLWithPath: $0) }
-            ?? firstModel.deletingLastPathComponent().appendingPathComponent("directions")
-        var library = try DirectionLibrary(folder: folder, styleDim: methods.styleDim)
-        if let edits {
-            let wanted = edits.split(separator: ",").map(String.init)
-            for name in wanted where !library.names.contains(name) {
-                throw ModelError("no direction '\(name)' in \(folder.path) (has \(library.names.joined(separator: ", ")))")
-            }
-            library = try library.subset(wanted)
-        }
-        var sigma: [String: Double] = [:]
-        for name in library.names {
-            sigma[name] = DirectionScale.standardDeviation(folder.appendingPathComponent("\(name).json"))
-        }
-        var job = EditingProtocol(methods: methods, set: set, metrics: metrics, library: library, sigma: sigma)
+        var setup = try options.setup()
+        setup.device = device
+        var job = EditingEvaluationJob(setup: setup, out: URL(fileURLWithPath: options.out))
+        job.directions = directions.map { URL(fileURLWithPath: $0) }
+        job.edits = edits.map { $0.split(separator: ",").map(String.init) }
         job.strengths = try parsedStrengths()
+        job.command = EvalProtocolOptions.commandLine
         job.quiet = global.quiet
-        let (results, sheets) = try job.run()
-        let largest = job.strengths.max()!
-        // Charts: each edit at ± the largest strength, and the pooled rows.
-        let chartRows = results.rows.filter { row in
-            let magnitude = Double(row.keys[1].dropLast().replacingOccurrences(of: "+", with: "").replacingOccurrences(of: "±", with: "")) ?? 0
-            return abs(abs(magnitude) - largest) < 1e-9 || (row.keys[0] == "all" && row.keys[1] == "0σ")
-        }
-        var report = ProtocolReport(name: "editing", results: results,
-                                    charted: [EditingProtocol.changeColumn, "entanglement", "kept PSNR", "truth PSNR", "kept LPIPS",
-                                              "truth LPIPS", "ID", "FD(classifier) vs attribute", "FID vs attribute"],
-                                    sheets: library.names.compactMap { name in sheets[name].map { ("\(name) +\(String(format: "%g", largest))σ", $0) } })
-        report.header = try options.header(methods) + ["Strengths: ±" + job.strengths.map { "\($0)" }.joined(separator: ", ±") + " σ (σ: the codes' standard deviation along each direction, from its .json)."]
-        let written = try report.write(to: URL(fileURLWithPath: options.out), chartRows: chartRows)
+        let (results, written) = try job.run()
         print("## \(results.title)\n\n" + results.markdown())
         if !global.quiet { FileHandle.standardError.write(Data("wrote \(written.count) files to \(options.out) (index.html)\n".utf8)) }
     }

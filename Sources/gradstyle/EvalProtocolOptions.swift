@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import Models
 import Pipelines
-import Torch
 
 /// What both evaluation protocols take: the bundles (several = repeats of the same variants), the held-out set,
 /// the measuring networks, and the output folder.
@@ -46,7 +44,7 @@ struct EvalProtocolOptions: ParsableArguments {
     func validate() throws {
         guard count >= 2 else { throw ValidationError("--count must be at least 2, got \(count)") }
         if align, input == nil { throw ValidationError("--align needs --input (a folder of photos)") }
-        guard LPIPSNetwork(rawValue: lpipsNet) != nil else { throw ValidationError("invalid --lpips-net '\(lpipsNet)': alex or vgg") }
+        guard ProtocolSetup.LPIPSNet(rawValue: lpipsNet) != nil else { throw ValidationError("invalid --lpips-net '\(lpipsNet)': alex or vgg") }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw ValidationError("--out \(out) is a file, expected a folder")
@@ -57,47 +55,28 @@ struct EvalProtocolOptions: ParsableArguments {
         get throws {
             if !model.isEmpty { return model.map { URL(fileURLWithPath: $0) } }
             guard let url = DemoCommand.defaultModel() else {
-                throw ModelError("no --model given and the bundled models/default/model.safetensors is missing")
+                throw ValidationError("no --model given and the bundled models/default/model.safetensors is missing")
             }
             return [url]
         }
     }
 
-    func load(device: Device) throws -> (EvaluatedMethods, HeldOutSet, ProtocolMetrics) {
-        let urls = try modelURLs
-        let only = networks.map { $0.split(separator: ",").map(String.init) }
-        let methods = try EvaluatedMethods(bundles: urls, only: only, device: device)
-        let set = try input.map {
-            align ? try HeldOutSet.alignedPhotos(URL(fileURLWithPath: $0), count: count, inputSize: methods.inputSize, resolution: methods.resolution)
-                : try HeldOutSet.folder(URL(fileURLWithPath: $0), count: count, inputSize: methods.inputSize, resolution: methods.resolution)
-        } ?? HeldOutSet.synthetic(count: count, seed: renderSeed, inputSize: methods.inputSize, resolution: methods.resolution)
-        var metrics = ProtocolMetrics()
-        let classifierURL = classifier.map { URL(fileURLWithPath: $0) }
-            ?? urls[0].deletingLastPathComponent().appendingPathComponent("classifier.safetensors")
-        if classifier != nil || FileManager.default.fileExists(atPath: classifierURL.path) {
-            metrics.classifier = try AttributeClassifier.load(classifierURL, device: device)
-        }
-        if !lpipsWeights.isEmpty {
-            let files = lpipsWeights.flatMap { $0.split(separator: ",") }.map { URL(fileURLWithPath: String($0)) }
-            metrics.lpips = LPIPSDistance(model: try LPIPS.load(network: LPIPSNetwork(rawValue: lpipsNet)!, files: files, device: device))
-        }
-        if let arcface { metrics.identity = try ArcFaceEmbedder.load(URL(fileURLWithPath: arcface), device: device) }
-        if let inception {
-            metrics.distribution = .inception(try FIDInceptionV3.load(URL(fileURLWithPath: inception), device: device))
-        } else if let c = metrics.classifier {
-            metrics.distribution = .classifier(c)
-        }
-        return (methods, set, metrics)
+    /// The options as the protocols' setup (the device is the global option's).
+    func setup() throws -> ProtocolSetup {
+        var setup = ProtocolSetup(models: try modelURLs)
+        setup.networks = networks.map { $0.split(separator: ",").map(String.init) }
+        setup.input = input.map { URL(fileURLWithPath: $0) }
+        setup.align = align
+        setup.count = count
+        setup.renderSeed = renderSeed
+        setup.classifier = classifier.map { URL(fileURLWithPath: $0) }
+        setup.lpipsWeights = lpipsWeights.flatMap { $0.split(separator: ",") }.map { URL(fileURLWithPath: String($0)) }
+        setup.lpipsNetwork = ProtocolSetup.LPIPSNet(rawValue: lpipsNet)!
+        setup.arcface = arcface.map { URL(fileURLWithPath: $0) }
+        setup.inception = inception.map { URL(fileURLWithPath: $0) }
+        return setup
     }
 
-    /// One line saying what was compared, for the report's header.
-    func header(_ methods: EvaluatedMethods) throws -> [String] {
-        let urls = try modelURLs
-        var lines = ["Models: " + urls.map(\.path).joined(separator: ", ") + "."]
-        for m in methods.methods {
-            lines.append("\(m.name) (\(m.models.count) repeat\(m.models.count == 1 ? "" : "s")): \(m.summary)")
-        }
-        lines.append("Command: gradstyle " + CommandLine.arguments.dropFirst().joined(separator: " "))
-        return lines
-    }
+    /// The command line, for the reports' headers.
+    static var commandLine: String { "gradstyle " + CommandLine.arguments.dropFirst().joined(separator: " ") }
 }

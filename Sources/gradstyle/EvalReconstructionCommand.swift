@@ -19,16 +19,12 @@ struct EvalReconstructionCommand: ParsableCommand {
 
     func run() throws {
         let device = try global.apply()
-        let (methods, set, metrics) = try options.load(device: device)
-        var job = ReconstructionProtocol(methods: methods, set: set, metrics: metrics)
+        var setup = try options.setup()
+        setup.device = device
+        var job = ReconstructionEvaluationJob(setup: setup, out: URL(fileURLWithPath: options.out))
+        job.command = EvalProtocolOptions.commandLine
         job.quiet = global.quiet
-        let (results, images) = try job.run()
-        let shown = min(8, set.count)
-        var report = ProtocolReport(name: "reconstruction", results: results,
-                                    charted: ["PSNR", "SSIM", "MS-SSIM", "LPIPS", "ID", "face PSNR", "FID", "FD(classifier)"],
-                                    sheets: [("reconstructions (first repeat)", images.map { ($0.0, $0.1[0..<shown]) })])
-        report.header = try options.header(methods)
-        let written = try report.write(to: URL(fileURLWithPath: options.out))
+        let (results, written) = try job.run()
         print("## \(results.title)\n\n" + results.markdown())
         if !global.quiet { FileHandle.standardError.write(Data("wrote \(written.count) files to \(options.out) (index.html)\n".utf8)) }
     }

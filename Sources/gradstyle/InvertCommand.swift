@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Models
 import Pipelines
 
 struct InvertCommand: ParsableCommand {
@@ -52,7 +51,7 @@ struct InvertCommand: ParsableCommand {
         if align, outputSize != nil {
             throw ValidationError("--output-size does not apply with --align: outputs have each photo's own size")
         }
-        if let encoderType, EncoderType(rawValue: encoderType) == nil {
+        if let encoderType, InversionJob.EncoderKind(rawValue: encoderType) == nil {
             throw ValidationError("invalid --encoder-type '\(encoderType)': expected psp or e4e")
         }
     }
@@ -62,11 +61,10 @@ struct InvertCommand: ParsableCommand {
         var job = InversionJob(modelURL: URL(fileURLWithPath: model), input: URL(fileURLWithPath: input),
                                out: URL(fileURLWithPath: out))
         job.method = method.flatMap { InversionJob.Method(rawValue: $0) }
-            ?? ModelLoading.defaultMethod(for: job.modelURL, fallback: .e4e)
         job.saveLatents = saveLatents
         job.batch = batch
         job.outputSize = outputSize
-        job.encoderType = encoderType.flatMap { EncoderType(rawValue: $0) }
+        job.encoderType = encoderType.flatMap { InversionJob.EncoderKind(rawValue: $0) }
         job.device = device
         job.quiet = global.quiet
         job.align = align

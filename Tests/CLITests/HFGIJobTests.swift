@@ -45,8 +45,8 @@ final class HFGIJobTests: XCTestCase {
     }
 
     func testMethodIsFoundFromTheFile() throws {
-        XCTAssertEqual(ModelLoading.defaultMethod(for: checkpoint, fallback: .e4e), .hfgi)
-        XCTAssertEqual(ModelLoading.defaultMethod(for: dir.appendingPathComponent("in/a.png"), fallback: .e4e), .e4e)
+        XCTAssertEqual(try InversionMethod.load(checkpoint, name: nil, fallback: .e4e).kind, .hfgi)
+        XCTAssertEqual(try InversionMethod.load(checkpoint, name: .e4e).kind, .e4e)
         // inspect names the networks and their widths (the fixture's: conditions of 8 channels).
         let lines = try Inspector.inspect(checkpoint).architecture
         XCTAssertTrue(lines.contains { $0.hasPrefix("HFGI networks:") && $0.contains("8 channels at 64²") }, "\(lines)")
@@ -71,15 +71,13 @@ final class HFGIJobTests: XCTestCase {
     }
 
     func testEditWritesTheHFGIEdit() throws {
-        let (model, gradstyle) = try ModelLoading.hfgi(checkpoint, device: .cpu)
+        let method = try InversionMethod.load(checkpoint, name: .hfgi)
+        let model = try HFGIModel.load(checkpoint).eval()
         let library = try DirectionLibrary(folder: dir.appendingPathComponent("dirs"), styleDim: 8)
-        var job = EditJob(model: gradstyle, input: try InputImages(dir.appendingPathComponent("in")),
+        var job = EditJob(method: method, input: try InputImages(dir.appendingPathComponent("in")),
                           out: dir.appendingPathComponent("edit"), edits: [try EditRequest.parse("smile:2")],
                           directions: library)
-        job.method = .hfgi
         job.quiet = true
-        XCTAssertThrowsError(try job.run()) { XCTAssertTrue("\($0)".contains("HFGI model"), "\($0)") }
-        job.hfgi = model
         _ = try job.run()
         let edit = try library.edit(named: "smile")
         let expected = withInferenceMode { () -> (HFGIResult, HFGIResult) in

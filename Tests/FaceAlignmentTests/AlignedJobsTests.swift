@@ -124,13 +124,13 @@ final class AlignedJobsTests: XCTestCase {
         base.headDim = 4
         base.selectRatio = 0.25
         let config = try GradStyleModel.makeConfig(base, encoder: e, generator: g)
-        let model = GradStyleModel(inversion: inversion, network: try GradStyleNetwork(config))
+        let method = InversionMethod.network(try GradStyleNetwork(config), on: inversion)
 
         let directions = dir.appendingPathComponent("directions")
         try FileManager.default.createDirectory(at: directions, withIntermediateDirectories: true)
         try NPY.write(HostTensor(float32: (0..<16).map { Float($0 % 3) - 1 }, shape: [1, 16]), to: directions.appendingPathComponent("smile.npy"))
         let library = try DirectionLibrary(folder: directions, styleDim: 16)
-        var job = EditJob(model: model, input: try InputImages(dir.appendingPathComponent("photos")), out: dir.appendingPathComponent("edit"),
+        var job = EditJob(method: method, input: try InputImages(dir.appendingPathComponent("photos")), out: dir.appendingPathComponent("edit"),
                           edits: [try EditRequest.parse("smile:2")], directions: library)
         job.quiet = true
         let result = try job.runAligned(alignSize: 64)

@@ -111,10 +111,9 @@ final class DemoJobTests: XCTestCase {
         XCTAssertTrue(html.contains("outside the mouth"), "the kept figure says what it means")
 
         // The strips are the protocol's edited images: e4e at +2σ, first image, written as the demo writes tiles.
-        let e4e = methods.methods[0]
-        let recs = methods.reconstruct(e4e, repeat: 0, set.inputs)
+        let e4e = methods.methods[0].repeats[0].inversion
         let edit = try DirectionLibrary(folder: dir.appendingPathComponent("directions"), styleDim: 16).edit(named: "smile")
-        let expected = methods.edit(e4e, repeat: 0, recs, editedLatent: edit.apply(recs.latent, strength: 2 * 0.5))
+        let expected = withInferenceMode { e4e.generator.synthesis(edit.apply(e4e.latents(set.inputs), strength: 2 * 0.5)) }
         let tile = try ImageFile.read(out.appendingPathComponent(page.editTile("smile", method: "e4e", sigmas: 2, image: 0)))
         XCTAssertEqual(tile, try ImageTensors.rasterImages(expected[0..<1])[0])
     }

@@ -36,7 +36,7 @@ final class EvaluationProtocolTests: XCTestCase {
         let urls = try makeBundles()
         let methods = try EvaluatedMethods(bundles: urls)
         XCTAssertEqual(methods.methods.map(\.name), ["e4e", "single-stage", "gradstyle"])
-        XCTAssertEqual(methods.methods.map(\.models.count), [2, 2, 2])
+        XCTAssertEqual(methods.methods.map(\.repeats.count), [2, 2, 2])
         XCTAssertEqual(methods.methods[2].sources, urls)
         XCTAssertEqual(try EvaluatedMethods(bundles: urls, only: ["gradstyle"]).methods.map(\.name), ["e4e", "gradstyle"])
         XCTAssertThrowsError(try EvaluatedMethods(bundles: urls, only: ["nope"])) {
@@ -57,7 +57,7 @@ final class EvaluationProtocolTests: XCTestCase {
         XCTAssertEqual(results.imageRows.count, 3 * 2 * 3)
         XCTAssertEqual(sheets.map(\.0), ["source", "e4e", "single-stage", "gradstyle"])
         // gradstyle repeat 1, by hand: PSNR = 10 log10(1 / mean((a − b)² / 4))
-        let model = methods.methods[2].models[1]
+        let model = methods.methods[2].repeats[1].gradstyle!
         let image = withInferenceMode { model.reconstruct(set.inputs).image }
         let d = ((image - set.targets) * 0.5).square().mean(dims: [1, 2, 3]).doubles()
         let psnr = d.map { 10 * log10(1 / $0) }
@@ -94,8 +94,8 @@ final class EvaluationProtocolTests: XCTestCase {
         let control = results.row(["smile", "0σ", "e4e"])!
         XCTAssertEqual(control.cells[EditingProtocol.changeColumn]!.mean, 0, accuracy: 1e-9)
         XCTAssertEqual(control.cells["entanglement"]!.mean, 0, accuracy: 1e-9)
-        let e4e = methods.methods[0].models[0]
-        let rec = withInferenceMode { e4e.reconstruct(set.inputs, useResiduals: false).image }
+        let e4e = methods.methods[0].repeats[0].inversion
+        let rec = withInferenceMode { e4e.generator.synthesis(e4e.latents(set.inputs)) }
         let keep = 1 - Tensor.cat((0..<2).map { set.mask(.mouth, image: $0)! }, dim: 0)
         let kept = ProtocolMetrics.maskedPSNR(rec, set.targets, keep: keep)
         XCTAssertEqual(control.cells["kept PSNR"]!.mean, kept.reduce(0, +) / 2, accuracy: 1e-4)
@@ -109,7 +109,7 @@ final class EvaluationProtocolTests: XCTestCase {
         }
         XCTAssertEqual(control.cells["ID"]!.mean, cosines.reduce(0, +) / 2, accuracy: 1e-5)
         // gradstyle +1σ: the edit is the Editing Stream on w + 0.5·n; Δ intended is the classifier's change
-        let gradstyle = methods.methods[2].models[0]
+        let gradstyle = methods.methods[2].repeats[0].gradstyle!
         let (before, after) = withInferenceMode { () -> (Tensor, Tensor) in
             let r = gradstyle.reconstruct(set.inputs)
             let y = gradstyle.edit(r, editedLatent: r.latent + Tensor.ones([1, 1, 16]) / 4 * 0.5).image
@@ -137,11 +137,11 @@ final class EvaluationProtocolTests: XCTestCase {
         let url = try makeBundles()[0]
         Torch.manualSeed(2)
         let x = Tensor.rand([2, 3, 64, 64]) * 2 - 1
-        for method in [InversionMethod.gradstyle, .singleStage, .e4e] {
-            let model = try ModelLoading.gradStyleModel(url, method: method, device: .cpu)
-            XCTAssertFalse((model.encoder as Module).isTraining, "\(method)")
-            let together = withInferenceMode { model.reconstruct(x).image }
-            let alone = withInferenceMode { model.reconstruct(x[0..<1]).image }
+        for name in [InversionMethod.Name.gradstyle, .singleStage, .e4e] {
+            let method = try InversionMethod.load(url, name: name)
+            XCTAssertFalse(method.inversion.encoder.isTraining, "\(method)")
+            let together = method.invert(x).image
+            let alone = method.invert(x[0..<1]).image
             XCTAssertLessThan(Float((together[0..<1] - alone).abs().max().item()), 1e-5, "\(method)")
         }
     }

@@ -109,11 +109,10 @@ final class GradStyleTrainingTests: XCTestCase {
         var library = DirectionLibrary(styleDim: 16)
         try library.add(name: "up", vector: Tensor.ones([16]) / 4)
         let requests = [try EditRequest.parse("up:1"), try EditRequest.parseSweep("up:-1:1:3")]
-        for method in InversionMethod.allCases where method != .hfgi {
-            let m = try ModelLoading.gradStyleModel(url, method: method, device: .cpu)
-            var job = EditJob(model: m, input: try InputImages(inputDir), out: outDir.appendingPathComponent(method.rawValue),
+        for method in InversionMethod.Name.allCases where method != .hfgi {
+            let m = try InversionMethod.load(url, name: method)
+            var job = EditJob(method: m, input: try InputImages(inputDir), out: outDir.appendingPathComponent(method.rawValue),
                               edits: requests, directions: library)
-            job.method = method
             job.sheet = true
             job.quiet = true
             let r = try job.run()
@@ -133,12 +132,12 @@ final class GradStyleTrainingTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("inv-\(method.rawValue)/latents.npy").path))
         }
         // strength 0 through the e4e method is exactly the inversion
-        let e4e = try ModelLoading.gradStyleModel(url, method: .e4e, device: .cpu)
-        let rec = withNoGrad { e4e.reconstruct(x, useResiduals: false) }
-        let zero = withNoGrad { e4e.generator.synthesis(LatentEdit(name: "up", direction: .linear(Tensor.ones([16]))).apply(rec.latent, strength: 0)) }
+        let e4e = try InversionMethod.load(url, name: .e4e)
+        let rec = e4e.invert(x)
+        let zero = e4e.render(rec, editedLatent: LatentEdit(name: "up", direction: .linear(Tensor.ones([16]))).apply(rec.latent, strength: 0))
         XCTAssertEqual(zero.floats(), rec.image.floats())
         // an unknown edit fails before anything is written
-        var bad = EditJob(model: e4e, input: try InputImages(inputDir), out: dir.appendingPathComponent("bad"),
+        var bad = EditJob(method: e4e, input: try InputImages(inputDir), out: dir.appendingPathComponent("bad"),
                           edits: [try EditRequest.parse("nope:1")], directions: library)
         bad.quiet = true
         XCTAssertThrowsError(try bad.run()) { XCTAssertTrue("\($0)".contains("unknown edit 'nope'"), "\($0)") }

@@ -38,15 +38,15 @@ final class HFGIEvaluationTests: XCTestCase {
         XCTAssertEqual(methods.methods[1].sources, [checkpoint])
         let hfgi = try HFGIModel.load(checkpoint).eval()
         let x = Tensor.rand([2, 3, 32, 32]) * 2 - 1
-        let rec = methods.reconstruct(methods.methods[1], repeat: 0, x)
+        let rec = methods.methods[1].repeats[0].invert(x)
         let expected = withInferenceMode { hfgi.reconstruct(x) }
         XCTAssertLessThan(Float((rec.image - expected.result.image).abs().max().item()), 1e-5)
         let n = Tensor.randn([1, 1, 8])
-        let edited = methods.edit(methods.methods[1], repeat: 0, rec, editedLatent: rec.latent + n)
+        let edited = methods.methods[1].repeats[0].render(rec, editedLatent: rec.latent + n)
         let expectedEdit = withInferenceMode { hfgi.edit(residual: expected.residual, editedLatent: expected.result.latent + n) }
         XCTAssertLessThan(Float((edited - expectedEdit.image).abs().max().item()), 1e-5)
         // The e4e row is the bundle's code alone.
-        let e4e = methods.reconstruct(methods.methods[0], repeat: 0, x)
+        let e4e = methods.methods[0].repeats[0].invert(x)
         XCTAssertGreaterThan(Float((e4e.image - rec.image).abs().max().item()), 1e-2)
         // The reconstruction table carries the row.
         let set = try HeldOutSet.synthetic(count: 2, seed: 5, inputSize: methods.inputSize, resolution: methods.resolution)

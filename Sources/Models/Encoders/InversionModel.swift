@@ -83,13 +83,17 @@ public final class InversionModel: Module {
         if let avg = latentAverage { generator.latentAverage = avg.narrow(dim: 0, start: 0, length: 1).clone() }
     }
 
-    /// W+ codes for images at the encoder's input size: the encoder's codes plus the mean latent when the encoder
-    /// was trained relative to it (pSp/e4e `start_from_latent_avg`).
-    public func latents(_ x: Tensor) -> Tensor {
-        let codes = encoder(x)
-        guard encoder.config.startFromLatentAvg, let avg = latentAverage else { return codes }
-        return codes + avg.unsqueeze(dim: 0)
+    /// What is added to the encoder's codes: the mean latent when the encoder was trained relative to it (pSp/e4e
+    /// `start_from_latent_avg`), else nil (absolute codes).
+    public var codeOffset: Tensor? { encoder.config.startFromLatentAvg ? latentAverage : nil }
+
+    /// W+ codes for images at the encoder's input size (E(x) + w_avg, see `codeOffset`) and the encoder's pyramid.
+    public func encode(_ x: Tensor) -> (latent: Tensor, pyramid: FeaturePyramid) {
+        encoder.latents(x, meanLatent: codeOffset)
     }
+
+    /// W+ codes for images at the encoder's input size.
+    public func latents(_ x: Tensor) -> Tensor { encode(x).latent }
 
     /// Latents and the generator's images (native resolution, constant noise as the references' inference).
     public func invert(_ x: Tensor, noise: NoiseMode = .const) -> (latents: Tensor, images: Tensor) {
@@ -102,13 +106,18 @@ public final class InversionModel: Module {
     /// Reads any supported file (see the type's documentation) onto `device`. `encoderType` settles pSp vs e4e for
     /// `.pt` files without `opts.encoder_type`.
     public static func load(_ url: URL, device: Device = .cpu, encoderType: EncoderType? = nil) throws -> InversionModel {
-        let file = try CheckpointFile(url)
+        try load(try CheckpointFile(url), device: device, encoderType: encoderType)
+    }
+
+    /// The same from a file already opened (its bytes are not read again).
+    public static func load(_ file: CheckpointFile, device: Device = .cpu, encoderType: EncoderType? = nil) throws -> InversionModel {
+        let url = file.url
         let weights = try EncoderCheckpoint.read(file, type: encoderType)
         let hasGenerator = file.topLevelKeys.contains { ["state_dict", "decoder", "g_ema"].contains($0) }
         guard hasGenerator else {
             throw TensorIOError(url, "no generator in this file (expected 'decoder.*' weights beside the encoder)")
         }
-        let loadedG = try GeneratorCheckpoint.load(url, device: .cpu)
+        let loadedG = try GeneratorCheckpoint.load(file, device: .cpu)
         let encoder = FPNStyleEncoder.make(weights.config)
         do {
             _ = try withTorchErrors { try encoder.loadStateDict(weights.tensors) }

@@ -48,3 +48,15 @@ public protocol StyleEncoder: Module {
     /// The spatial input size it expects (256 for the official models).
     var inputSize: Int { get }
 }
+
+extension StyleEncoder {
+    /// The W+ code w = E(x) + w_avg and the pyramid it came from: the one place the mean latent is added to the
+    /// encoder's codes (pSp/e4e `start_from_latent_avg`). `meanLatent` is D or n_latent × D; nil: the codes are
+    /// absolute.
+    public func latents(_ x: Tensor, meanLatent: Tensor?) -> (latent: Tensor, pyramid: FeaturePyramid) {
+        let out = encode(x)
+        guard let avg = meanLatent else { return (out.codes, out.pyramid) }
+        let w = out.codes
+        return (w + (avg.count == w.size(2) ? avg.reshape([1, 1, w.size(2)]) : avg.reshape([1, w.size(1), w.size(2)])), out.pyramid)
+    }
+}

@@ -54,16 +54,18 @@ public enum GradStyleBundle {
     /// A ready GradStyle model from a bundle: the inversion model and the network under `prefix`.
     public static func load(_ url: URL, prefix: String = mainPrefix, device: Device = .cpu) throws -> GradStyleModel {
         // For inference: evaluation mode (the encoder's batch norms use their running statistics, not the batch's).
-        let inversion = try InversionModel.load(url, device: device).eval()
-        let network = try loadNetwork(try CheckpointFile(url), prefix: prefix, device: device).eval()
+        let file = try CheckpointFile(url)
+        let inversion = try InversionModel.load(file, device: device).eval()
+        let network = try loadNetwork(file, prefix: prefix, device: device).eval()
         return GradStyleModel(inversion: inversion, network: network)
     }
 }
 
 extension GradStyleModel {
-    /// GradStyle on top of a loaded inversion model (its encoder, generator and mean latent).
+    /// GradStyle on top of a loaded inversion model (its encoder, generator and the mean latent its codes are
+    /// relative to, the same tensor).
     public convenience init(inversion: InversionModel, network: GradStyleNetwork) {
         self.init(encoder: inversion.encoder, generator: inversion.generator, network: network,
-                  latentAverage: inversion.latentAverage)
+                  latentAverage: inversion.codeOffset)
     }
 }

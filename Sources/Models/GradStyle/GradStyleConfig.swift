@@ -102,7 +102,8 @@ public struct GradStyleConfig: Codable, Equatable, Sendable {
     public var summary: String {
         let attentionText = attention == .selective
             ? "selective attention (\(selectRatio == 1.0 / 16 ? "1/16" : String(format: "%.3g", selectRatio)))" : "full attention"
-        let position = (positionEncoding ?? .none) == .none ? "" : " · \(positionEncoding!.rawValue) positions"
+        let encoding = positionEncoding ?? PositionEncoding.none
+        let position = encoding == PositionEncoding.none ? "" : " · \(encoding.rawValue) positions"
         let windowed = stages.filter { window(atStage: $0) != nil }
         let windowText = windowed.isEmpty ? "" : " · \(window!)×\(window!) windows at \(windowed.map(String.init).joined(separator: ","))"
         return "stages \(stages.map(String.init).joined(separator: ",")) · \(attentionText) · \(fusion.rawValue) fusion · keys \(keySource.rawValue) · aligner \(path.rawValue)" + windowText + position

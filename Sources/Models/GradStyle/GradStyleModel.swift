@@ -13,6 +13,14 @@ public struct Reconstruction {
     public var features: [Tensor]
     /// The encoder's pyramid (T_m), kept for re-running stages.
     public var pyramid: FeaturePyramid
+
+    public init(image: Tensor, latent: Tensor, residuals: [Tensor], features: [Tensor], pyramid: FeaturePyramid) {
+        self.image = image
+        self.latent = latent
+        self.residuals = residuals
+        self.features = features
+        self.pyramid = pyramid
+    }
 }
 
 /// What the Editing Stream produces for an edited code.
@@ -80,12 +88,7 @@ public final class GradStyleModel {
 
     /// The W+ code of images x (N×3×S×S in [-1,1] at the encoder's input size).
     public func encode(_ x: Tensor) -> (latent: Tensor, pyramid: FeaturePyramid) {
-        let out = encoder.encode(x)
-        var w = out.codes
-        if let avg = latentAverage {
-            w = w + (avg.count == w.size(2) ? avg.reshape([1, 1, w.size(2)]) : avg.reshape([1, w.size(1), w.size(2)]))
-        }
-        return (w, out.pyramid)
+        encoder.latents(x, meanLatent: latentAverage)
     }
 
     /// The Reconstruction Stream. `useResiduals: false` gives the plain e4e inversion (same code, no residuals).

@@ -111,6 +111,11 @@ public final class HFGIModel: Module {
     /// Reads names only, no tensor data.
     public static func isHFGI(_ url: URL) -> Bool {
         guard let file = try? CheckpointFile(url) else { return false }
+        return isHFGI(file)
+    }
+
+    /// The same for a file already opened.
+    public static func isHFGI(_ file: CheckpointFile) -> Bool {
         guard file.topLevelKeys.contains("state_dict") else { return file.topLevelKeys.contains("residue") }
         return ((try? file.names(under: "state_dict"))?.contains { $0.hasPrefix("residue.") }) ?? false
     }
@@ -134,12 +139,17 @@ public final class HFGIModel: Module {
     /// Reads an HFGI checkpoint (`{state_dict: {encoder.*, decoder.*, residue.*, grid_align.*}, latent_avg, opts}`)
     /// by key, strictly, with every width inferred from the tensors.
     public static func load(_ url: URL, device: Device = .cpu) throws -> HFGIModel {
-        let file = try CheckpointFile(url)
+        try load(try CheckpointFile(url), device: device)
+    }
+
+    /// The same from a file already opened (its bytes are not read again).
+    public static func load(_ file: CheckpointFile, device: Device = .cpu) throws -> HFGIModel {
+        let url = file.url
         let (config, residueTensors, alignTensors) = try networks(in: file)
         // HFGI builds e4e unless its opts say GradualStyleEncoder; files without opts get its default.
         let opts: PickleValue? = (try? file.value("opts")) ?? nil
         let saysType = opts?["encoder_type"]?.stringValue != nil
-        let inversion = try InversionModel.load(url, device: .cpu, encoderType: saysType ? nil : .e4e)
+        let inversion = try InversionModel.load(file, device: .cpu, encoderType: saysType ? nil : .e4e)
         inversion.notes.removeAll { $0.hasPrefix("HFGI checkpoint") }
         let model: HFGIModel
         do {

@@ -76,7 +76,12 @@ public enum GeneratorCheckpoint {
     /// Loads a generator from any supported file onto `device`. Strict: every weight must be present and shaped
     /// as the inferred architecture expects (errors name the file and the keys).
     public static func load(_ url: URL, device: Device = .cpu, convClamp: Double? = nil) throws -> Loaded {
-        let file = try CheckpointFile(url)
+        try load(try CheckpointFile(url), device: device, convClamp: convClamp)
+    }
+
+    /// The same from a file already opened (its bytes are not read again).
+    public static func load(_ file: CheckpointFile, device: Device = .cpu, convClamp: Double? = nil) throws -> Loaded {
+        let url = file.url
         var (tensors, latentAverage, layout): ([String: Tensor], (Tensor, String)?, String)
         do { (tensors, latentAverage, layout) = try readWeights(file) } catch let e as ModelError { throw TensorIOError(url, e.message) }
         var config: GeneratorConfig

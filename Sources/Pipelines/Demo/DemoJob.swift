@@ -1,6 +1,5 @@
 import FaceLandmarks
 import Foundation
-import ImageIO
 import Models
 import TensorIO
 import Torch
@@ -101,7 +100,7 @@ public struct DemoJob {
         if classifier != nil || fm.fileExists(atPath: classifierURL.path) {
             metrics.classifier = try AttributeClassifier.load(classifierURL, device: device)
         }
-        let directionsFolder = directions ?? modelURL.deletingLastPathComponent().appendingPathComponent("directions")
+        let directionsFolder = DirectionFolder.url(directions, model: modelURL)
         let library = fm.fileExists(atPath: directionsFolder.path)
             ? try DirectionLibrary(folder: directionsFolder, styleDim: methods.styleDim)
             : DirectionLibrary(styleDim: methods.styleDim)
@@ -178,18 +177,6 @@ public struct DemoJob {
             throw error
         }
         return report
-    }
-
-    /// A labelled sheet: one column per entry, one row per image (the protocol reports' sample sheets).
-    static func writeSheet(_ columns: [(String, Tensor)], to url: URL) throws {
-        let size = columns[0].1.size(2)
-        let tiles = try columns.map { c in
-            try ImageTensors.rasterImages(c.1.size(2) == size ? c.1 : Functional.interpolate(c.1, size: (size, size), mode: .area))
-        }
-        let n = tiles[0].count
-        var ordered: [RasterImage] = []
-        for i in 0..<n { for c in tiles { ordered.append(c[i]) } }
-        try ImageFile.write(try ImageGrid(rows: n, columns: columns.count, columnLabels: columns.map(\.0)).render(ordered), to: url)
     }
 
     /// Sweep strengths with both signs, in order: [0, 1, 2] → [-2, -1, 0, 1, 2].

@@ -4,52 +4,10 @@ import Models
 import TensorIO
 import Torch
 
-/// An edit request from the command line: `NAME:STRENGTH`, or a sweep `NAME:MIN:MAX:STEPS`.
-public struct EditRequest: Equatable {
-    public var name: String
-    public var strengths: [Double]
-    public var isSweep: Bool
-
-    /// `smile:1.5`, `ganspace:46:4:5:-20` (the last field is the strength).
-    public static func parse(_ text: String) throws -> EditRequest {
-        guard let colon = text.lastIndex(of: ":"), let s = Double(text[text.index(after: colon)...]), s.isFinite else {
-            throw ModelError("invalid --edit '\(text)': expected NAME:STRENGTH, e.g. smile:1.5")
-        }
-        let name = String(text[..<colon])
-        guard !name.isEmpty else { throw ModelError("invalid --edit '\(text)': empty name") }
-        return EditRequest(name: name, strengths: [s], isSweep: false)
-    }
-
-    /// `age:-3:3:7` → 7 strengths from −3 to 3.
-    public static func parseSweep(_ text: String) throws -> EditRequest {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count >= 4, let lo = Double(parts[parts.count - 3]), let hi = Double(parts[parts.count - 2]),
-              let steps = Int(parts[parts.count - 1]), steps >= 2, steps <= 64, lo.isFinite, hi.isFinite else {
-            throw ModelError("invalid --sweep '\(text)': expected NAME:MIN:MAX:STEPS with 2 ≤ STEPS ≤ 64")
-        }
-        let name = parts.dropLast(3).joined(separator: ":")
-        let values = (0..<steps).map { lo + (hi - lo) * Double($0) / Double(steps - 1) }
-        return EditRequest(name: name, strengths: values, isSweep: true)
-    }
-}
-
-/// How images are inverted before editing.
-public enum InversionMethod: String, CaseIterable, Sendable {
-    /// Both streams (the model's main GradStyle network).
-    case gradstyle
-    /// The low-bit baseline: the e4e code alone, no residuals.
-    case e4e
-    /// The one-shot baseline network stored in the same model file (stage 64², full attention).
-    case singleStage = "single-stage"
-    /// HFGI (Tengfei-Wang/HFGI): distortion map, ADA and consultation fusion, from an HFGI checkpoint.
-    case hfgi
-}
-
-/// `gradstyle edit`: invert each image, apply every requested edit through the Editing Stream, write the results,
-/// optional sweep strips, and optional side-by-side sheets with an HTML index.
+/// `gradstyle edit`: invert each image with the method, render every requested edit through it (GradStyle: the
+/// Editing Stream), write the results, optional sweep strips, and optional side-by-side sheets with an HTML index.
 public struct EditJob {
-    public var model: GradStyleModel
-    public var method: InversionMethod = .gradstyle
+    public var method: InversionMethod
     public var input: InputImages
     public var out: URL
     public var edits: [EditRequest]
@@ -58,11 +16,9 @@ public struct EditJob {
     public var batch = 4
     public var quiet = false
     public var noise: NoiseMode = .const
-    /// HFGI's networks, for `method == .hfgi` (`model` then holds its e4e part).
-    public var hfgi: HFGIModel?
 
-    public init(model: GradStyleModel, input: InputImages, out: URL, edits: [EditRequest], directions: DirectionLibrary) {
-        self.model = model
+    public init(method: InversionMethod, input: InputImages, out: URL, edits: [EditRequest], directions: DirectionLibrary) {
+        self.method = method
         self.input = input
         self.out = out
         self.edits = edits
@@ -79,22 +35,12 @@ public struct EditJob {
         public var failures: [String] = []
     }
 
-    /// Output image for a code, through the method's stream.
-    func render(_ rec: Reconstruction, hfgiResidual: Tensor?, latent: Tensor) -> Tensor {
-        switch method {
-        case .e4e: return model.generator.synthesis(latent, noise: noise)
-        case .gradstyle, .singleStage: return model.edit(rec, editedLatent: latent, noise: noise).image
-        case .hfgi: return hfgi!.edit(residual: hfgiResidual!, editedLatent: latent, noise: noise).image
-        }
-    }
-
     static func strengthLabel(_ s: Double) -> String {
         s == s.rounded() ? String(format: "%+.0f", s) : String(format: "%+.2f", s)
     }
 
     public func run() throws -> Result {
-        guard !edits.isEmpty else { throw ModelError("nothing to do: give at least one --edit or --sweep") }
-        guard (method == .hfgi) == (hfgi != nil) else { throw ModelError("the hfgi method needs an HFGI model (and only it uses one)") }
+        guard !edits.isEmpty else { throw ModelError("nothing to do: no edits requested") }
         // Resolve every edit before any work, so a typo fails fast and writes nothing.
         let resolved = try edits.map { ($0, try directions.edit(named: $0.name)) }
         try input.checkHeaders()
@@ -112,8 +58,8 @@ public struct EditJob {
     private func run(_ resolved: [(EditRequest, LatentEdit)], staging: StagingFolder) throws -> Result {
         let stems = input.stems
         var result = Result()
-        let size = model.encoder.inputSize
-        let device = model.generator.input.input.device
+        let size = method.inputSize
+        let device = method.device
         let progress = ProgressReporter("edit", total: input.count, unit: "img", quiet: quiet)
         var sheets: [(stem: String, file: String, labels: [String])] = []
         for start in stride(from: 0, to: input.count, by: batch) {
@@ -121,15 +67,14 @@ public struct EditJob {
             let x = try input.batch(range, size: size, device: device, notes: &result.notes)
             try withTorchErrors {
                 try withInferenceMode {
-                    let rec = model.reconstruct(x, noise: noise, useResiduals: method != .e4e && method != .hfgi)
-                    let hfgiRec = hfgi?.reconstruct(x, noise: noise)
-                    let inversion = hfgiRec?.result.image ?? rec.image
+                    let rec = method.invert(x, noise: noise)
+                    let inversion = rec.image
                     var columns: [(label: String, images: Tensor)] = [("source", x), ("inversion", inversion)]
                     var strips: [(name: String, images: [Tensor], labels: [String])] = []
                     for (request, edit) in resolved {
                         var frames: [Tensor] = []
                         for s in request.strengths {
-                            let y = render(rec, hfgiResidual: hfgiRec?.residual, latent: edit.apply(rec.latent, strength: s))
+                            let y = method.render(rec, editedLatent: edit.apply(rec.latent, strength: s), noise: noise)
                             frames.append(y)
                             if !request.isSweep { columns.append(("\(request.name) \(EditJob.strengthLabel(s))", y)) }
                         }
@@ -174,7 +119,7 @@ public struct EditJob {
         progress.finish()
         if sheet {
             let url = staging.url(for: "index.html")
-            try AtomicFile.write(Data(EditJob.html(sheets.map { ($0.stem, $0.file) }, method: method, edits: edits).utf8), to: url)
+            try AtomicFile.write(Data(EditJob.html(sheets.map { ($0.stem, $0.file) }, method: method.name, edits: edits).utf8), to: url)
             result.written.append(url)
         }
         return result
@@ -185,7 +130,7 @@ public struct EditJob {
     /// strips, sheets and the index show the aligned crops. Everything is staged and published at the end.
     /// Photos without a face are reported in `failures` and the others go on.
     public func runAligned(alignSize: Int = 1024, predictorPath: String = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat") throws -> Result {
-        guard !edits.isEmpty else { throw ModelError("nothing to do: give at least one --edit or --sweep") }
+        guard !edits.isEmpty else { throw ModelError("nothing to do: no edits requested") }
         _ = try edits.map { try directions.edit(named: $0.name) }
         let set = try AlignedPhotoSet(input, side: alignSize, predictorPath: predictorPath, quiet: quiet)
         defer { set.remove() }
@@ -227,7 +172,7 @@ public struct EditJob {
         try ImageTensors.write(batch.narrow(dim: 0, start: index, length: 1), to: [url])
     }
 
-    static func html(_ sheets: [(String, String)], method: InversionMethod, edits: [EditRequest]) -> String {
+    static func html(_ sheets: [(String, String)], method: String, edits: [EditRequest]) -> String {
         func escape(_ s: String) -> String {
             s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
         }
@@ -236,7 +181,7 @@ public struct EditJob {
         <!doctype html>
         <html><head><meta charset="utf-8"><title>gradstyle edit</title>
         <style>body{font-family:sans-serif;margin:2em} img{image-rendering:pixelated;max-width:100%}</style></head>
-        <body><h1>gradstyle edit — \(method.rawValue)</h1>
+        <body><h1>gradstyle edit — \(method)</h1>
         <p>Edits: \(escape(edits.map { $0.name }.joined(separator: ", "))). Each sheet: source | inversion | edits.</p>
         \(rows.joined(separator: "\n"))
         </body></html>

@@ -11,6 +11,8 @@ public struct EvalJob {
     public var predDirectory: URL
     public var targetDirectory: URL
     public var metrics: [EvalMetric] = EvalMetric.defaults
+    /// The LPIPS trunk (alex or vgg).
+    public typealias LPIPSNet = LPIPSNetwork
     public var lpipsNetwork: LPIPSNetwork = .alex
     /// LPIPS trunk + heads files (`LPIPS.load(files:)`); empty = random weights, reported with a warning.
     public var lpipsWeights: [URL] = []

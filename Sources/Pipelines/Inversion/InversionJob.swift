@@ -4,8 +4,8 @@ import Models
 import TensorIO
 import Torch
 
-/// `gradstyle invert`: real images → W+ latents → reconstructions, with the e4e baseline (an encoder and its
-/// generator; pSp models run the same way).
+/// `gradstyle invert`: real images → W+ latents → reconstructions, with any `InversionMethod` (by default e4e — an
+/// encoder and its generator; pSp models run the same way — or HFGI for an HFGI checkpoint).
 ///
 /// Inputs are one image or every PNG/JPEG of a folder (`InputImages`: sorted, not recursive; non-square images are
 /// center-cropped, other sizes resized to the encoder's input with antialiased bilinear filtering — each said in a
@@ -19,9 +19,12 @@ import Torch
 /// staging folder inside `out` and moved into place only when every image succeeded, so a bad input (missing file,
 /// not an image, corrupt data) or a bad checkpoint leaves no partial outputs.
 public struct InversionJob {
-    public typealias Method = InversionMethod
+    public typealias Method = InversionMethod.Name
+    /// pSp or e4e (`EncoderType`), named here for callers that see only this module.
+    public typealias EncoderKind = EncoderType
 
-    public var method: Method = .e4e
+    /// nil: hfgi for a file with HFGI's networks, else e4e.
+    public var method: Method?
     public var modelURL: URL
     /// A file or a folder of images.
     public var input: URL
@@ -61,23 +64,17 @@ public struct InversionJob {
 
     public func run() throws -> Result {
         if align { return try runAligned() }
-        guard batch >= 1 else { throw ModelError("--batch must be at least 1, got \(batch)") }
+        guard batch >= 1 else { throw ModelError("the batch size must be at least 1, got \(batch)") }
         if let outputSize, !(1...8192).contains(outputSize) {
-            throw ModelError("--output-size must be between 1 and 8192, got \(outputSize)")
+            throw ModelError("the output size must be between 1 and 8192, got \(outputSize)")
         }
         // Cheap checks of every input before the (possibly large) model is read.
         let images = try InputImages(input)
         try images.checkHeaders()
         let names = images.stems
 
-        // HFGI adds its distortion map, ADA and consultation fusion to its e4e part.
-        let hfgi = method == .hfgi ? try HFGIModel.load(modelURL, device: device).eval() : nil
-        let model = try hfgi?.inversion ?? InversionModel.load(modelURL, device: device, encoderType: encoderType).eval()
-        // GradStyle (or its one-shot baseline) adds the residual streams on top of the same encoder and generator.
-        let gradstyle: GradStyleModel? = method == .e4e || method == .hfgi ? nil
-            : GradStyleModel(inversion: model, network: try GradStyleBundle.loadNetwork(
-                try CheckpointFile(modelURL), prefix: method == .gradstyle ? GradStyleBundle.mainPrefix : GradStyleBundle.singleStagePrefix,
-                device: device))
+        let method = try InversionMethod.load(modelURL, name: self.method, fallback: .e4e, encoderType: encoderType, device: device)
+        let model = method.inversion
         let channels = model.encoderConfig.backbone.inputChannels
         guard channels == 3 else {
             throw TensorIOError(modelURL, "this encoder takes \(channels)-channel inputs (a pSp sketch/segmentation model), not RGB images")
@@ -97,17 +94,8 @@ public struct InversionJob {
                 let x = try images.batch(range, size: size, device: device, notes: &imageNotes)
                 let (w, y) = try withTorchErrors {
                     try withInferenceMode { () throws -> (Tensor, Tensor) in
-                        let (w, y): (Tensor, Tensor)
-                        if let hfgi {
-                            let rec = hfgi.reconstruct(x).result
-                            (w, y) = (rec.latent, rec.image)
-                        } else if let gradstyle {
-                            let rec = gradstyle.reconstruct(x)
-                            (w, y) = (rec.latent, rec.image)
-                        } else {
-                            (w, y) = model.invert(x)
-                        }
-                        return (w.to(device: .cpu), InversionJob.resize(y, to: resolution).to(device: .cpu))
+                        let rec = method.invert(x)
+                        return (rec.latent.to(device: .cpu), InversionJob.resize(rec.image, to: resolution).to(device: .cpu))
                     }
                 }
                 try ImageTensors.write(y, to: range.map { staging.url(for: names[$0] + ".png") })
@@ -133,7 +121,7 @@ public struct InversionJob {
     /// `align`: photos → aligned crops → this job on the crops → reconstructions pasted into the photos, all
     /// published together (staged) at the end. Photos without a face are reported in `failures`, not fatal.
     func runAligned() throws -> Result {
-        guard batch >= 1 else { throw ModelError("--batch must be at least 1, got \(batch)") }
+        guard batch >= 1 else { throw ModelError("the batch size must be at least 1, got \(batch)") }
         let images = try InputImages(input)
         let set = try AlignedPhotoSet(images, side: alignSize, predictorPath: predictorPath, quiet: quiet, progressOutput: progressOutput)
         defer { set.remove() }

@@ -17,42 +17,28 @@ public protocol BatchSource: AnyObject {
 /// A batch source over images already in memory (tests, generated data).
 public final class TensorBatchSource: BatchSource {
     public let images: Tensor
-    var order: [Int64] = []
-    var index = 0
-    var epoch: Int64 = 0
+    var order: EpochOrder
 
     /// `images`: N×3×R×R in [-1, 1].
     public init(images: Tensor) {
         precondition(images.rank == 4 && images.size(2) == images.size(3), "TensorBatchSource: N×3×R×R images")
         self.images = images
+        order = EpochOrder(count: images.size(0))
     }
 
     public var resolution: Int { images.size(2) }
     public var count: Int { images.size(0) }
 
     public func nextBatch(_ n: Int) throws -> Tensor {
-        var picked: [Int64] = []
-        while picked.count < n {
-            if index >= order.count {
-                order = Tensor.randperm(count).int64s()
-                index = 0
-                epoch += 1
-            }
-            picked.append(order[index])
-            index += 1
-        }
-        return images.indexSelect(dim: 0, index: Tensor(picked))
+        images.indexSelect(dim: 0, index: Tensor(order.next(n)))
     }
 
-    public var resumePosition: [String: [Int64]] { ["order": order, "index": [Int64(index)], "epoch": [epoch]] }
+    public var resumePosition: [String: [Int64]] { order.position }
 
     public func restore(resumePosition position: [String: [Int64]]) throws {
-        guard let o = position["order"], let i = position["index"]?.first, let e = position["epoch"]?.first,
-              o.allSatisfy({ $0 >= 0 && $0 < Int64(count) }), i >= 0, i <= Int64(o.count) else {
+        guard let restored = order.restored(position) else {
             throw TorchError("batch source position does not match this data (\(count) images)")
         }
-        order = o
-        index = Int(i)
-        epoch = e
+        order = restored
     }
 }

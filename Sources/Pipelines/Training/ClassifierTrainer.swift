@@ -68,10 +68,8 @@ public final class ClassifierTrainer: TrainingStep {
         FileHandle.standardError.write(Data((clear + line + "\n").utf8))
     }
 
-    // Batch order: a libtorch permutation of the training rows per epoch.
-    var order: [Int64] = []
-    var orderIndex = 0
-    var epoch: Int64 = 0
+    /// Batch order: a libtorch permutation of the training rows per epoch.
+    var order: EpochOrder
 
     public init(data: LabelledImageSet, options: ClassifierTrainingOptions, device: Device = .cpu) throws {
         try options.validate()
@@ -87,6 +85,7 @@ public final class ClassifierTrainer: TrainingStep {
         self.data = data
         self.device = device
         trainIndices = Array(0..<(data.count - heldOut))
+        order = EpochOrder(count: trainIndices.count)
         heldOutIndices = Array((data.count - heldOut)..<data.count)
         let (config, baseline) = ClassifierTrainer.config(labels: data.labels, rows: trainIndices, options: options)
         try config.validate()
@@ -127,19 +126,7 @@ public final class ClassifierTrainer: TrainingStep {
     }
 
     /// The next `n` training rows, reshuffled (libtorch's generator) at each epoch boundary.
-    func nextRows(_ n: Int) -> [Int] {
-        var rows: [Int] = []
-        while rows.count < n {
-            if orderIndex >= order.count {
-                order = Tensor.randperm(trainIndices.count).int64s()
-                orderIndex = 0
-                epoch += 1
-            }
-            rows.append(trainIndices[Int(order[orderIndex])])
-            orderIndex += 1
-        }
-        return rows
-    }
+    func nextRows(_ n: Int) -> [Int] { order.next(n).map { trainIndices[Int($0)] } }
 
     /// Images and labels (label units) of `rows`, each mirrored with probability ½ when flipping is on — with the
     /// mirror-negated labels (yaw) negated, or the flip would teach the classifier that a head turned left is
@@ -216,7 +203,7 @@ public final class ClassifierTrainer: TrainingStep {
     public func store(in c: inout TrainingCheckpoint) throws {
         c.store(classifier, as: "model")
         c.store(optimizer, as: "optim")
-        c.store(position: ["order": order, "index": [Int64(orderIndex)], "epoch": [epoch]], as: "data")
+        c.store(position: order.position, as: "data")
         c.metadata["data.count"] = String(data.count)
         c.metadata[AttributeClassifier.configKey] = try StableJSON.string(classifier.config)
     }
@@ -232,14 +219,12 @@ public final class ClassifierTrainer: TrainingStep {
                 throw ModelError("its classifier (size \(stored.size), widths \(stored.widths), attributes \(stored.attributes)) or label statistics differ from this run's")
             }
         }
-        let position = c.position("data")
-        guard let o = position["order"], let i = position["index"]?.first, let e = position["epoch"]?.first,
-              o.allSatisfy({ $0 >= 0 && $0 < Int64(trainIndices.count) }), i >= 0, i <= Int64(o.count) else {
+        guard let restoredOrder = order.restored(c.position("data")) else {
             throw ModelError("its batch position does not fit \(trainIndices.count) training images")
         }
         try c.restore(classifier, from: "model")
         try c.restore(optimizer, from: "optim")
-        (order, orderIndex, epoch) = (o, Int(i), e)
+        order = restoredOrder
         self.step = step
         // This run's options apply from here on (the learning rate too, which the optimiser state carries).
         optimizer.learningRate = options.learningRate

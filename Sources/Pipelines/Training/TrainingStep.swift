@@ -26,6 +26,7 @@ public protocol TrainingStep: AnyObject {
     var step: Int { get }
     /// Where the checkpoint's tensors are read to on resume.
     var device: Device { get }
+    /// No progress lines (results and errors only).
     var quiet: Bool { get }
 
     /// The next global batch of `cadence.batch` items (the only place a step's data is drawn).

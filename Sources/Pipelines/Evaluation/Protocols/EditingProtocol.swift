@@ -70,7 +70,7 @@ public struct EditingProtocol {
         }
         var results = ProtocolResults(title: "Editing", keyNames: ["edit", "strength", "method"], columns: columns)
         results.notes = set.notes + metrics.missing
-        if classifier == nil { results.notes.append("edit success not measured: give --classifier (an attribute classifier)") }
+        if classifier == nil { results.notes.append("edit success not measured: no attribute classifier was given") }
         else { results.notes.append("entanglement: the mean absolute change of the other attributes the classifier predicts") }
         if masks { results.notes.append("kept: the edited image against the source outside the edited attribute's region (the renderer's masks; LPIPS and ID see the region pasted from the source); global attributes (yaw, age) have no such region") }
         if truth { results.notes.append("truth: the same face rendered with the attribute changed by as much as the classifier says the edit changed it (CounterfactualTruth)") }
@@ -80,13 +80,13 @@ public struct EditingProtocol {
 
         // Inversions once per method and repeat, in batches (the Editing Stream reuses their residuals).
         var inversions: [[[Reconstruction]]] = []
-        let inversionProgress = ProgressReporter("eval editing: inversions", total: methods.methods.reduce(0) { $0 + $1.models.count },
+        let inversionProgress = ProgressReporter("eval editing: inversions", total: methods.methods.reduce(0) { $0 + $1.repeats.count },
                                                  unit: "model", quiet: quiet)
         for method in methods.methods {
-            inversions.append(method.models.indices.map { r in
-                set.inputs.split(size: batch).map { methods.reconstruct(method, repeat: r, $0) }
+            inversions.append(method.repeats.indices.map { r in
+                set.inputs.split(size: batch).map { method.repeats[r].invert($0) }
             })
-            inversionProgress.advance(by: method.models.count)
+            inversionProgress.advance(by: method.repeats.count)
         }
         inversionProgress.finish()
 
@@ -121,11 +121,11 @@ public struct EditingProtocol {
                     reference = referenceFeatures[key]
                 }
                 for (m, method) in methods.methods.enumerated() {
-                    for r in method.models.indices {
+                    for r in method.repeats.indices {
                         let recs = inversions[m][r]
                         let original = Tensor.cat(recs.map(\.image), dim: 0)
                         let edited = Tensor.cat(recs.map { rec in
-                            methods.edit(method, repeat: r, rec, editedLatent: edit.apply(rec.latent, strength: strength))
+                            method.repeats[r].render(rec, editedLatent: edit.apply(rec.latent, strength: strength))
                         }, dim: 0)
                         if r == 0 { onEdited?(name, s, method.name, edited) }
                         var values: [String: [Double]] = [:]

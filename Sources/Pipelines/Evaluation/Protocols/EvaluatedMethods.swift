@@ -9,19 +9,16 @@ import Torch
 /// seeds — and reports give their spread. A model file with HFGI's networks (an HFGI `.pt`) beside the bundles
 /// gives an `hfgi` row (several are repeats); it needs the bundles' encoder input, resolution and style size.
 public struct EvaluatedMethods {
+    /// One row of the comparison: a method and its repeats.
     public struct Method {
-        /// Report name: "e4e", "single-stage", "gradstyle" or the network's prefix.
+        /// Report name: "e4e", "single-stage", "gradstyle", "hfgi" or the network's prefix.
         public var name: String
-        /// One model per repeat (bundle).
-        public var models: [GradStyleModel]
-        /// The bundle file of each repeat.
-        public var sources: [URL]
-        /// false: e4e (the code alone).
-        public var usesResiduals: Bool
-        /// The network's options, for the report ("" for e4e).
-        public var summary: String
-        /// HFGI's networks per repeat (the `hfgi` row; `models` then hold its e4e part); empty for other rows.
-        public var hfgi: [HFGIModel] = []
+        /// The method as loaded from each repeat's file.
+        public var repeats: [InversionMethod]
+        /// The file of each repeat.
+        public var sources: [URL] { repeats.map(\.source) }
+        /// What the method adds to the code, for the report.
+        public var summary: String { repeats[0].summary }
     }
 
     public var methods: [Method]
@@ -29,89 +26,52 @@ public struct EvaluatedMethods {
     public var resolution: Int
     public var styleDim: Int
 
-    public static func displayName(_ prefix: String) -> String {
-        prefix == GradStyleBundle.singleStagePrefix ? "single-stage" : prefix
-    }
-
-    /// Methods in report order: e4e, the one-shot baseline, variants in the order first met, GradStyle last.
-    /// `only` restricts the networks to these prefixes (e4e is always included).
+    /// Methods in report order: e4e, the one-shot baseline, variants in the order first met, HFGI, GradStyle last.
+    /// `only` restricts the networks to these prefixes (e4e is always included). Each file is opened once.
     public init(bundles: [URL], only: [String]? = nil, device: Device = .cpu) throws {
         guard !bundles.isEmpty else { throw ModelError("no model file given") }
-        var e4e = Method(name: "e4e", models: [], sources: [], usesResiduals: false, summary: "the encoder's W+ code alone")
+        var e4e = Method(name: InversionMethod.Name.e4e.rawValue, repeats: [])
+        var hfgi = Method(name: InversionMethod.Name.hfgi.rawValue, repeats: [])
         var byPrefix: [String: Method] = [:]
         var order: [String] = []
         var shape: (Int, Int, Int)? = nil
-        var hfgi = Method(name: "hfgi", models: [], sources: [], usesResiduals: true,
-                          summary: "HFGI: distortion map, ADA, consultation fusion at 64²")
         for url in bundles {
             let file = try CheckpointFile(url)
             let prefixes = GradStyleBundle.networkPrefixes(file).filter { only?.contains($0) ?? true }
-            if prefixes.isEmpty, only?.contains("hfgi") ?? true, HFGIModel.isHFGI(url) {
-                let (model, inert) = try ModelLoading.hfgi(url, device: device)
-                hfgi.hfgi.append(model)
-                hfgi.models.append(inert)
-                hfgi.sources.append(url)
+            if prefixes.isEmpty, only?.contains("hfgi") ?? true, HFGIModel.isHFGI(file) {
+                hfgi.repeats.append(try InversionMethod.load(file, name: .hfgi, device: device))
                 continue
             }
             guard !prefixes.isEmpty else {
                 throw TensorIOError(url, only == nil ? "no GradStyle network in this file (a bundle from `train gradstyle` is needed)"
                                                      : "none of the networks \(only!.joined(separator: ", ")) is in this file")
             }
-            let inversion = try InversionModel.load(url, device: device).eval()
-            let s = (inversion.encoder.inputSize, inversion.generator.size, inversion.generator.styleDim)
+            let loaded = try InversionMethod.bundle(file, prefixes: prefixes, device: device)
+            let s = (loaded[0].inputSize, loaded[0].resolution, loaded[0].styleDim)
             if let shape, shape != s {
                 throw TensorIOError(url, "its encoder input \(s.0)², generator \(s.1)² or style size \(s.2) differs from the first model's")
             }
             shape = s
-            var first: GradStyleModel? = nil
-            for prefix in prefixes {
-                let network = try GradStyleBundle.loadNetwork(file, prefix: prefix, device: device)
-                let model = GradStyleModel(inversion: inversion, network: network)
-                first = first ?? model
+            e4e.repeats.append(loaded[0])
+            for (prefix, method) in zip(prefixes, loaded.dropFirst()) {
                 if byPrefix[prefix] == nil {
                     order.append(prefix)
-                    byPrefix[prefix] = Method(name: EvaluatedMethods.displayName(prefix), models: [], sources: [],
-                                              usesResiduals: true, summary: network.config.summary)
+                    byPrefix[prefix] = Method(name: method.name, repeats: [])
                 }
-                byPrefix[prefix]!.models.append(model)
-                byPrefix[prefix]!.sources.append(url)
+                byPrefix[prefix]!.repeats.append(method)
             }
-            e4e.models.append(first!)
-            e4e.sources.append(url)
         }
         guard let shape else { throw ModelError("no GradStyle bundle among the model files (HFGI is compared beside one)") }
-        for (model, url) in zip(hfgi.hfgi, hfgi.sources) {
-            let s = (model.inputSize, model.generator.size, model.generator.styleDim)
+        for method in hfgi.repeats {
+            let s = (method.inputSize, method.resolution, method.styleDim)
             guard s == shape else {
-                throw TensorIOError(url, "its encoder input \(s.0)², generator \(s.1)² or style size \(s.2) differs from the bundles'")
+                throw TensorIOError(method.source, "its encoder input \(s.0)², generator \(s.1)² or style size \(s.2) differs from the bundles'")
             }
         }
         let ranked = order.filter { $0 == GradStyleBundle.singleStagePrefix }
             + order.filter { $0 != GradStyleBundle.singleStagePrefix && $0 != GradStyleBundle.mainPrefix }
         let main = order.filter { $0 == GradStyleBundle.mainPrefix }
-        methods = [e4e] + ranked.map { byPrefix[$0]! } + (hfgi.hfgi.isEmpty ? [] : [hfgi]) + main.map { byPrefix[$0]! }
+        methods = [e4e] + ranked.map { byPrefix[$0]! } + (hfgi.repeats.isEmpty ? [] : [hfgi]) + main.map { byPrefix[$0]! }
         (inputSize, resolution, styleDim) = shape
-    }
-
-    /// The inversion of `x` by `method`'s repeat `r`.
-    public func reconstruct(_ method: Method, repeat r: Int, _ x: Tensor) -> Reconstruction {
-        withInferenceMode {
-            guard !method.hfgi.isEmpty else { return method.models[r].reconstruct(x, useResiduals: method.usesResiduals) }
-            // HFGI: the e4e pass is its first pass; its distortion map is carried as the one residual, for edits.
-            var rec = method.models[r].reconstruct(x, useResiduals: false)
-            let model = method.hfgi[r]
-            let residual = x - model.atInputSize(rec.image)
-            rec.image = model.render(target: rec.latent, residual: residual, targetImage: rec.image).image
-            rec.residuals = [residual]
-            return rec
-        }
-    }
-
-    /// The edited image for an edited code: e4e synthesises the code alone, GradStyle methods run the Editing Stream.
-    public func edit(_ method: Method, repeat r: Int, _ rec: Reconstruction, editedLatent w: Tensor) -> Tensor {
-        withInferenceMode {
-            if !method.hfgi.isEmpty { return method.hfgi[r].edit(residual: rec.residuals[0], editedLatent: w).image }
-            return method.usesResiduals ? method.models[r].edit(rec, editedLatent: w).image : method.models[r].generator.synthesis(w)
-        }
     }
 }

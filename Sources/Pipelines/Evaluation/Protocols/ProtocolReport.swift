@@ -1,4 +1,5 @@
 import Foundation
+import ImageIO
 import Torch
 
 /// Writes a protocol's results into a folder: `NAME.md` (the summary table and notes), `NAME_summary.csv`,
@@ -84,7 +85,7 @@ public struct ProtocolReport {
         var sheetFiles: [(String, String)] = []
         for (i, sheet) in sheets.enumerated() {
             let file = "\(name)_sheet\(i)_\(ProtocolReport.fileName(sheet.title)).png"
-            try DemoJob.writeSheet(sheet.columns, to: staging.url(for: file))
+            try ProtocolReport.writeSheet(sheet.columns, to: staging.url(for: file))
             sheetFiles.append((sheet.title, file))
         }
         outputs.append((Data(html(charts: charts, sheets: sheetFiles).utf8), staging.url(for: "index.html")))
@@ -121,5 +122,17 @@ public struct ProtocolReport {
         </body></html>
 
         """
+    }
+
+    /// A labelled sheet: one column per entry, one row per image (the protocol reports' sample sheets).
+    static func writeSheet(_ columns: [(String, Tensor)], to url: URL) throws {
+        let size = columns[0].1.size(2)
+        let tiles = try columns.map { c in
+            try ImageTensors.rasterImages(c.1.size(2) == size ? c.1 : Functional.interpolate(c.1, size: (size, size), mode: .area))
+        }
+        let n = tiles[0].count
+        var ordered: [RasterImage] = []
+        for i in 0..<n { for c in tiles { ordered.append(c[i]) } }
+        try ImageFile.write(try ImageGrid(rows: n, columns: columns.count, columnLabels: columns.map(\.0)).render(ordered), to: url)
     }
 }

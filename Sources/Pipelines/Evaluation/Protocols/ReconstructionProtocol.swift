@@ -36,18 +36,18 @@ public struct ReconstructionProtocol {
             results.notes.append("MS-SSIM measured after a bilinear upscale of both images to 256² (its five scales need ≥ \(MSSSIM.minimumSide) px)")
         }
         if let d = metrics.distribution { results.notes.append("\(d.metricName) and KID between the reconstructions and the sources, on \(d.description)") }
-        let total = methods.methods.reduce(0) { $0 + $1.models.count }
+        let total = methods.methods.reduce(0) { $0 + $1.repeats.count }
         let progress = ProgressReporter("eval reconstruction", total: total, unit: "model", quiet: quiet)
         var accumulator = ProtocolResults.Accumulator()
         var sheets: [(String, Tensor)] = [("source", set.targets)]
         let faceMasks = set.masks == nil ? nil : Tensor.cat((0..<set.count).map { set.mask(.face, image: $0)! }, dim: 0)
         let sourceFeatures = metrics.distribution?.features(set.targets)
         for method in methods.methods {
-            for r in method.models.indices {
-                _ = methods.reconstruct(method, repeat: r, set.inputs[0..<Swift.min(batch, set.count)])  // warm-up: time steady state
+            for r in method.repeats.indices {
+                _ = method.repeats[r].invert(set.inputs[0..<Swift.min(batch, set.count)])  // warm-up: time steady state
                 let start = Date()
                 let images = Tensor.cat(try set.inputs.split(size: batch).map { x -> Tensor in
-                    let out = methods.reconstruct(method, repeat: r, x).image
+                    let out = method.repeats[r].invert(x).image
                     guard out.size(2) == set.resolution else {
                         throw MetricError("\(method.name): reconstructions are \(out.size(2))², the targets \(set.resolution)²")
                     }
