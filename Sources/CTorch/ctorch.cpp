@@ -1,4 +1,4 @@
-// CTorch: the C ABI over libtorch. The only file in the project that includes torch headers.
+// CTorch: the C ABI over libtorch. With ctorch_distributed.cpp (c10d), the only files that include torch headers.
 // Every entry point catches C++ exceptions into a thread-local message (the tch-rs pattern), because a C++
 // exception crossing into Swift would terminate the process. Valid for libtorch 1.13 and 2.x.
 #include "ctorch.h"
@@ -19,9 +19,7 @@
 #include <string>
 #include <vector>
 
-struct ct_tensor_s {
-    at::Tensor t;
-};
+#include "ctorch_internal.hpp"
 struct ct_guard_s {
     c10::InferenceMode mode;
 };
@@ -502,8 +500,13 @@ ct_tensor ct_triu(ct_tensor a, int64_t diagonal) { CT_TENSOR(at::triu(T(a), diag
 // ---- normalisation and misc nn ----
 ct_tensor ct_batch_norm(ct_tensor x, ct_tensor weight, ct_tensor bias, ct_tensor running_mean, ct_tensor running_var,
                         int training, double momentum, double eps) {
-    CT_TENSOR(at::batch_norm(T(x), opt(weight), opt(bias), opt(running_mean), opt(running_var), training != 0,
-                             momentum, eps, true))
+    CT_BEGIN
+    auto override = ctorch::batch_norm_override.load();
+    if (override != nullptr && training != 0 && c10::GradMode::is_enabled() && !c10::InferenceMode::is_enabled())
+        return wrap(override(T(x), opt(weight), opt(bias), opt(running_mean), opt(running_var), momentum, eps));
+    return wrap(at::batch_norm(T(x), opt(weight), opt(bias), opt(running_mean), opt(running_var), training != 0,
+                               momentum, eps, true));
+    CT_END(nullptr)
 }
 ct_tensor ct_group_norm(ct_tensor x, int64_t groups, ct_tensor weight, ct_tensor bias, double eps) {
     CT_TENSOR(at::group_norm(T(x), groups, opt(weight), opt(bias), eps, true))
@@ -668,3 +671,10 @@ double ct_bench_add_loop(ct_tensor a, ct_tensor b, int64_t iterations) {
 }
 
 } // extern "C"
+
+// The bridge for the shim's other translation units (ctorch_internal.hpp): one error slot, one handle check.
+namespace ctorch {
+std::atomic<BatchNormOverride> batch_norm_override{nullptr};
+void report_error(const char *message) { set_error(message); }
+const at::Tensor &tensor_of(ct_tensor h) { return T(h); }
+} // namespace ctorch

@@ -13,6 +13,7 @@ struct TrainClassifierCommand: ParsableCommand {
         """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var distributed: DistributedOptions
 
     @Option(help: "Folder with labels.csv and the images it lists.")
     var data: String
@@ -75,8 +76,11 @@ struct TrainClassifierCommand: ParsableCommand {
     }
 
     func run() throws {
+        var device = try global.apply()
+        guard let parallel = try distributed.start(seed: global.seed, device: &device) else { return }
         var job = ClassifierTrainingJob(data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), steps: steps)
-        job.device = try global.apply()
+        job.device = device
+        job.distributed = parallel
         job.options = try options()
         job.resume = resume
         job.quiet = global.quiet

@@ -15,6 +15,7 @@ struct TrainEncoderCommand: ParsableCommand {
         """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var distributed: DistributedOptions
 
     @Option(help: "Generator checkpoint (rosinality/pSp/e4e .pt, NVIDIA, or our .safetensors).")
     var generator: String
@@ -100,9 +101,12 @@ struct TrainEncoderCommand: ParsableCommand {
     }
 
     func run() throws {
+        var device = try global.apply()
+        guard let parallel = try distributed.start(seed: global.seed, device: &device) else { return }
         var job = EncoderTrainingJob(generator: URL(fileURLWithPath: generator), data: URL(fileURLWithPath: data),
                                      out: URL(fileURLWithPath: out), steps: steps)
-        job.device = try global.apply()
+        job.device = device
+        job.distributed = parallel
         job.encoderType = type
         job.inputSize = inputSize
         job.depth = depth

@@ -15,21 +15,31 @@ public struct ClassifierTrainingJob {
     public var device: Device = .cpu
     public var quiet = false
     public var messages = TrainingMessages()
+    /// One process, or one rank of a data-parallel run (`options.batch` is then per rank).
+    public var distributed = DistributedTraining()
 
     public init(data: URL, out: URL, steps: Int) {
         (self.data, self.out, self.steps) = (data, out, steps)
     }
 
     public func run() throws {
-        let dataset = try LabelledImageSet(root: data, attributes: options.attributes, size: options.size, quiet: quiet)
-        let session = try TrainingSession(out: out, resume: resume, messages: messages)
+        let parallel = try distributed.join(job: ["verb": "train classifier", "data": data.path, "out": out.path,
+                                                  "steps": "\(steps)", "resume": "\(resume)"],
+                                            options: options, device: device)
+        var options = options
+        options.batch *= parallel.worldSize  // the global batch, which the loop splits by rank
+        let messages = parallel.writesOutputs ? self.messages : TrainingMessages(say: { _ in }, note: { _ in })
+        let dataset = try LabelledImageSet(root: data, attributes: options.attributes, size: options.size,
+                                           quiet: quiet || !parallel.writesOutputs)
+        let session = try TrainingSession(out: out, resume: resume, messages: messages, writes: parallel.writesOutputs)
         let trainer = try ClassifierTrainer(data: dataset, options: options, device: device)
-        trainer.quiet = quiet
-        let loop = TrainingLoop(trainer)
+        trainer.quiet = quiet || !parallel.writesOutputs
+        let loop = TrainingLoop(trainer, parallel: parallel)
         try session.resumeIfAsked(loop)
         guard try session.train(loop, until: .steps(steps), description: { target in
             "training a \(options.size)² attribute classifier (\(trainer.classifier.parameterCount.grouped) parameters) for \(options.attributes.joined(separator: ", ")) on \(trainer.trainIndices.count) images (\(trainer.heldOutIndices.count) held out) until step \(target)"
         }) else { return }
+        guard parallel.writesOutputs else { return }
         if let scores = trainer.lastScores ?? trainer.evaluate() {
             for e in scores.entries {
                 let name = e.attribute.padding(toLength: Swift.max(16, e.attribute.count), withPad: " ", startingAt: 0)

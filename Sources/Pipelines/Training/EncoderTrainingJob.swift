@@ -37,6 +37,8 @@ public struct EncoderTrainingJob {
     public var device: Device = .cpu
     public var quiet = false
     public var messages = TrainingMessages()
+    /// One process, or one rank of a data-parallel run (`options.batch` is then per rank).
+    public var distributed = DistributedTraining()
 
     public init(generator: URL, data: URL, out: URL, steps: Int) {
         (self.generator, self.data, self.out, self.steps) = (generator, data, out, steps)
@@ -56,7 +58,16 @@ public struct EncoderTrainingJob {
         guard let type = EncoderType(rawValue: encoderType) else {
             throw ModelError("unknown encoder type '\(encoderType)': expected \(Self.encoderTypes.joined(separator: " or "))")
         }
-        let session = try TrainingSession(out: out, resume: resume, messages: messages)
+        let parallel = try distributed.join(job: ["verb": "train encoder", "generator": generator.path, "data": data.path,
+                                                  "out": out.path, "steps": "\(steps)", "resume": "\(resume)",
+                                                  "encoder": "\(encoderType) \(inputSize) \(depth) \(units ?? []) \(width) \(seReduction)",
+                                                  "weights": ([backboneWeights, arcface].compactMap { $0?.path } + lpipsWeights.map(\.path)).joined(separator: ","),
+                                                  "xflip": "\(xflip)"],
+                                            options: options, device: device)
+        var options = options
+        options.batch *= parallel.worldSize  // the global batch, which the loop splits by rank
+        let messages = parallel.writesOutputs ? self.messages : TrainingMessages(say: { _ in }, note: { _ in })
+        let session = try TrainingSession(out: out, resume: resume, messages: messages, writes: parallel.writesOutputs)
         let perceptual: LPIPS? = lpipsWeights.isEmpty ? nil : try LPIPS.load(network: .alex, files: lpipsWeights, device: device)
         if perceptual == nil, options.lambdaLPIPS > 0 { messages.note("no LPIPS weights: the LPIPS term is left out") }
         let identity = try arcface.map { try IDLoss.load($0, device: device) }
@@ -88,9 +99,9 @@ public struct EncoderTrainingJob {
             trainer = try EncoderTrainer(model: model, data: try dataset(resolution: inputSize), options: options,
                                          perceptual: perceptual, identity: identity, device: device)
         }
-        trainer.quiet = quiet
+        trainer.quiet = quiet || !parallel.writesOutputs
         let c = trainer.model.encoderConfig
-        guard try session.train(TrainingLoop(trainer), until: .steps(steps), description: { target in
+        guard try session.train(TrainingLoop(trainer, parallel: parallel), until: .steps(steps), description: { target in
             "training \(c.type.rawValue) encoder (\(trainer.model.encoder.parameterCount.grouped) parameters, " +
                 "\(c.inputSize)² input, \(c.styleCount) styles) for a \(trainer.model.generator.size)² generator until step \(target)"
         }) else { return }

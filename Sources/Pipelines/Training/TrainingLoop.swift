@@ -96,7 +96,9 @@ public final class TrainingLoop<Step: TrainingStep> {
 
     /// Trains until `length`, writing samples (`samples/NNNNNN.png`) and checkpoints into `outDirectory`.
     public func run(until length: TrainingLength, outDirectory: URL) throws {
-        let lock = try OutputLock(outDirectory)
+        // (c) The writer holds the folder's lock; the other ranks never write there (and, as other processes, would
+        // be refused it).
+        let lock = parallel.writesOutputs ? try OutputLock(outDirectory) : nil
         defer { withExtendedLifetime(lock) {} }
         let cadence = step.cadence
         let last = length.finalStep(batch: cadence.batch)

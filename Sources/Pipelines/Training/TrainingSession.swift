@@ -29,15 +29,18 @@ struct TrainingSession {
     let out: URL
     let resume: Bool
     let messages: TrainingMessages
-    private let lock: OutputLock
+    private let lock: OutputLock?
     /// Whether the folder held a checkpoint when the session began.
     let hasCheckpoint: Bool
 
-    init(out: URL, resume: Bool, messages: TrainingMessages) throws {
-        lock = try OutputLock(out)
+    /// `writes`: whether this process writes the folder (rank 0 of a data-parallel run; the others neither lock it
+    /// nor say anything).
+    init(out: URL, resume: Bool, messages: TrainingMessages, writes: Bool = true) throws {
+        lock = writes ? try OutputLock(out) : nil
         hasCheckpoint = FileManager.default.fileExists(atPath: out.appendingPathComponent(TrainingFiles.checkpoint).path)
         if hasCheckpoint && !resume { throw TrainingCheckpointExists(folder: out) }
-        (self.out, self.resume, self.messages) = (out, resume, messages)
+        (self.out, self.resume) = (out, resume)
+        self.messages = writes ? messages : TrainingMessages(say: { _ in }, note: { _ in })
     }
 
     /// Whether this run continues a checkpoint.

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Pipelines
+import Torch
+
+/// The data-parallel flags every `train` verb takes (see docs/DISTRIBUTED.md). Under torchrun's environment the
+/// command is one rank of the job without any of them; `--nproc N` makes this process start N ranks itself.
+struct DistributedOptions: ParsableArguments {
+    @Option(parsing: .unconditional,
+            help: "Start N local processes of this command as one data-parallel job (--batch is per process).")
+    var nproc: Int?
+
+    @Option(help: "Collective backend of a data-parallel run: gloo (CPU) or nccl (CUDA) (default: by device).")
+    var backend: String?
+
+    @Option(parsing: .unconditional, help: "Seconds a rank waits for the others at a collective before failing.")
+    var distTimeout: Double = 600
+
+    func validate() throws {
+        try OptionCheck.int(nproc, "--nproc", 1...1024)
+        if let backend, CollectiveBackend(rawValue: backend) == nil {
+            throw ValidationError("invalid --backend '\(backend)': expected \(CollectiveBackend.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        try OptionCheck.positive(distTimeout, "--dist-timeout", max: 86_400)
+    }
+
+    /// With `--nproc N` (N > 1): starts the ranks, waits for them and returns nil (this process trained nothing).
+    /// Otherwise the job's distribution settings: one process, or the rank torchrun's environment describes (on
+    /// CUDA, rank r takes cuda:LOCAL_RANK). `device` is updated for the rank.
+    func start(seed: UInt64, device: inout Device) throws -> DistributedTraining? {
+        let environment = ProcessInfo.processInfo.environment
+        var settings = DistributedTraining(backend: backend.flatMap(CollectiveBackend.init(rawValue:)), timeout: distTimeout,
+                                           seed: seed)
+        switch try DistributedStart.decide(processes: nproc, environment: environment) {
+        case .singleProcess:
+            return settings
+        case .launch(let processes):
+            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            var launcher = LocalLauncher(executable: executable,
+                                         arguments: Self.removingNproc(Array(CommandLine.arguments.dropFirst())),
+                                         processes: processes)
+            launcher.errorLinePrefix = "Error: "  // what GradStyleCommand.main prints a failure with
+            try launcher.run()
+            return nil
+        case .rank(let place):
+            if case .cuda = device { device = .cuda(place.localRank) }
+            settings.environment = place
+            return settings
+        }
+    }
+
+    /// The command line without `--nproc N` / `--nproc=N`, for the ranks.
+    static func removingNproc(_ arguments: [String]) -> [String] {
+        var kept: [String] = []
+        var skipNext = false
+        for a in arguments {
+            if skipNext { skipNext = false; continue }
+            if a == "--nproc" { skipNext = true; continue }
+            if a.hasPrefix("--nproc=") { continue }
+            kept.append(a)
+        }
+        return kept
+    }
+}
