@@ -19,7 +19,7 @@ final class DistributedTrainingTests: XCTestCase {
         }
         var rank = -1
         do {
-            guard let place = try DistributedEnvironment.from(env) else { throw DistributedError("WORLD_SIZE is not set") }
+            guard let place = try DistributedEnvironment.from(env) else { throw PipelineError("WORLD_SIZE is not set") }
             rank = place.rank
             if role == "classifier-job" {
                 // The job joins the group itself, from the environment.
@@ -45,7 +45,7 @@ final class DistributedTrainingTests: XCTestCase {
                 if rank == 1 { exit(3) }
                 sleep(120)
             default:
-                throw DistributedError("unknown role \(role)")
+                throw PipelineError("unknown role \(role)")
             }
         } catch {
             FileHandle.standardError.write(Data("rank \(rank): \(error)\n".utf8))

@@ -13,7 +13,7 @@ extension HeldOutSet {
                                          predictorPath: predictorPath, quiet: quiet)
         defer { photos.remove() }
         guard !photos.entries.isEmpty else {
-            throw DatasetError("\(url.path): no face found in any photo (\(photos.failures.joined(separator: "; ")))")
+            throw PipelineError("\(url.path): no face found in any photo (\(photos.failures.joined(separator: "; ")))")
         }
         var set = try HeldOutSet.folder(photos.crops, count: count, inputSize: inputSize, resolution: resolution)
         // The crops' temporary folder means nothing to a reader: name the photos instead.

@@ -14,15 +14,15 @@ public enum ImageFiles {
     public static func list(_ directory: URL, recursive: Bool) throws -> [URL] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
-            throw DatasetError("\(directory.path): no such folder")
+            throw PipelineError("\(directory.path): no such folder")
         }
-        guard isDirectory.boolValue else { throw DatasetError("\(directory.path): not a folder") }
+        guard isDirectory.boolValue else { throw PipelineError("\(directory.path): not a folder") }
         let root = directory.standardizedFileURL
         var found: [(relative: String, url: URL)] = []
         if recursive {
             guard let walker = FileManager.default.enumerator(
                 at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles]) else {
-                throw DatasetError("\(directory.path): cannot list folder")
+                throw PipelineError("\(directory.path): cannot list folder")
             }
             for case let url as URL in walker where isImage(url) {
                 guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
@@ -34,7 +34,7 @@ public enum ImageFiles {
                 entries = try FileManager.default.contentsOfDirectory(
                     at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
             } catch {
-                throw DatasetError("\(directory.path): cannot list folder (\(error.localizedDescription))")
+                throw PipelineError("\(directory.path): cannot list folder (\(error.localizedDescription))")
             }
             for url in entries where isImage(url) {
                 guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }

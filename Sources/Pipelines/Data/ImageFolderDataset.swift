@@ -44,17 +44,17 @@ public final class ImageFolderDataset {
     private var cache: [Int: Tensor] = [:]
 
     public init(root: URL, options: Options) throws {
-        guard options.resolution >= 1 else { throw DatasetError("resolution must be positive, got \(options.resolution)") }
+        guard options.resolution >= 1 else { throw PipelineError("resolution must be positive, got \(options.resolution)") }
         self.root = root
         self.options = options
         files = try ImageFiles.list(root, recursive: true)
-        guard !files.isEmpty else { throw DatasetError("\(root.path): no PNG or JPEG images found") }
+        guard !files.isEmpty else { throw PipelineError("\(root.path): no PNG or JPEG images found") }
         let bytesPerImage = 3 * options.resolution * options.resolution * 4
         isCaching = options.cacheLimitBytes > 0 && files.count <= options.cacheLimitBytes / bytesPerImage
     }
 
     /// Image `index` (in `files` order) as a 1×3×R×R CPU tensor in [-1, 1], unflipped; nil when it is bad and
-    /// skipped. Throws `DatasetError` naming the file under `.fail`.
+    /// skipped. Throws `PipelineError` naming the file under `.fail`.
     public func image(at index: Int) throws -> Tensor? {
         if let cached = cache[index] { return cached }
         let url = files[index]
@@ -65,7 +65,7 @@ public final class ImageFolderDataset {
             tensor = SquareCrop.apply(ImageTensors.tensor(raster), resolution: options.resolution).contiguous()
         } catch let error as ImageIOError {
             let message = "\(url.path): \(error.detail)"
-            if options.onBadFile == .fail { throw DatasetError(message) }
+            if options.onBadFile == .fail { throw PipelineError(message) }
             skippedFiles.insert(url.path)
             warn("skipping \(message)")
             return nil
@@ -77,9 +77,9 @@ public final class ImageFolderDataset {
     /// The next `size` images of the stream. With `dropLast` (the default, as training wants) an epoch's last
     /// incomplete batch is dropped and the next epoch begins; without it that batch comes out smaller.
     public func nextBatch(_ size: Int, dropLast: Bool = true) throws -> Tensor {
-        guard size >= 1 else { throw DatasetError("batch size must be at least 1, got \(size)") }
+        guard size >= 1 else { throw PipelineError("batch size must be at least 1, got \(size)") }
         if dropLast && size > count {
-            throw DatasetError("\(root.path): batch size \(size) is larger than the \(count) images found")
+            throw PipelineError("\(root.path): batch size \(size) is larger than the \(count) images found")
         }
         var images: [Tensor] = []
         var consecutiveBad = 0
@@ -93,7 +93,7 @@ public final class ImageFolderDataset {
             position.index += 1
             guard let image = try image(at: order[slot]) else {
                 consecutiveBad += 1
-                if consecutiveBad >= count { throw DatasetError("\(root.path): none of the \(count) images could be read") }
+                if consecutiveBad >= count { throw PipelineError("\(root.path): none of the \(count) images could be read") }
                 continue
             }
             consecutiveBad = 0
@@ -106,7 +106,7 @@ public final class ImageFolderDataset {
     /// Continues exactly where a stream stood when `position` was read. libtorch's generator is left as it is.
     public func restore(_ saved: DatasetPosition) throws {
         guard saved.epoch >= -1, saved.index >= 0, saved.index <= count else {
-            throw DatasetError("dataset position (epoch \(saved.epoch), index \(saved.index)) does not fit \(count) images")
+            throw PipelineError("dataset position (epoch \(saved.epoch), index \(saved.index)) does not fit \(count) images")
         }
         if saved.epoch < 0 {
             position = .start
@@ -114,7 +114,7 @@ public final class ImageFolderDataset {
             flips = []
             return
         }
-        guard !saved.epochRNGState.isEmpty else { throw DatasetError("dataset position lacks its generator state") }
+        guard !saved.epochRNGState.isEmpty else { throw PipelineError("dataset position lacks its generator state") }
         let current = Torch.cpuRNGState
         defer { Torch.cpuRNGState = current }
         // The state comes from a checkpoint: a malformed one is an error, not a trap.

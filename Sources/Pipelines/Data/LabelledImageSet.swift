@@ -23,29 +23,29 @@ public struct LabelledImageSet {
 
     /// Reads `root/labels.csv` and the images it lists. Errors name the file and, for bad values, the row.
     public init(root: URL, attributes: [String], size: Int, quiet: Bool = true) throws {
-        guard size >= 1 else { throw DatasetError("image size must be positive, got \(size)") }
+        guard size >= 1 else { throw PipelineError("image size must be positive, got \(size)") }
         let csvURL = root.appendingPathComponent("labels.csv")
         guard FileManager.default.fileExists(atPath: csvURL.path) else {
-            throw DatasetError("\(csvURL.path): no such file (the folder needs a labels.csv with a 'file' column)")
+            throw PipelineError("\(csvURL.path): no such file (the folder needs a labels.csv with a 'file' column)")
         }
         let csv: CSV<Named>
-        do { csv = try CSV<Named>(url: csvURL) } catch { throw DatasetError("\(csvURL.path): cannot read CSV: \(error)") }
+        do { csv = try CSV<Named>(url: csvURL) } catch { throw PipelineError("\(csvURL.path): cannot read CSV: \(error)") }
         let columns = csv.header
         for name in ["file"] + attributes where !columns.contains(name) {
-            throw DatasetError("\(csvURL.path): no column '\(name)' (columns: \(columns.joined(separator: ", ")))")
+            throw PipelineError("\(csvURL.path): no column '\(name)' (columns: \(columns.joined(separator: ", ")))")
         }
-        guard !csv.rows.isEmpty else { throw DatasetError("\(csvURL.path): no rows") }
+        guard !csv.rows.isEmpty else { throw PipelineError("\(csvURL.path): no rows") }
         var files: [URL] = [], values: [Double] = []
         for (i, row) in csv.rows.enumerated() {
             let line = i + 2
             let name = row["file"] ?? ""
             guard !name.isEmpty, !name.hasPrefix("/") else {
-                throw DatasetError("\(csvURL.path) row \(line): 'file' must name an image relative to the folder, got '\(name)'")
+                throw PipelineError("\(csvURL.path) row \(line): 'file' must name an image relative to the folder, got '\(name)'")
             }
             files.append(root.appendingPathComponent(name))
             for a in attributes {
                 guard let v = Double(row[a] ?? ""), v.isFinite else {
-                    throw DatasetError("\(csvURL.path) row \(line): '\(row[a] ?? "")' in column '\(a)' is not a number")
+                    throw PipelineError("\(csvURL.path) row \(line): '\(row[a] ?? "")' in column '\(a)' is not a number")
                 }
                 values.append(v)
             }
@@ -55,11 +55,11 @@ public struct LabelledImageSet {
         images.reserveCapacity(files.count)
         for url in files {
             guard FileManager.default.fileExists(atPath: url.path) else {
-                throw DatasetError("\(url.path): listed in labels.csv but not found")
+                throw PipelineError("\(url.path): listed in labels.csv but not found")
             }
             let image: Tensor
             do { image = try ImageTensors.read(url) } catch let e as ImageIOError {
-                throw DatasetError("\(url.path): \(e.detail)")
+                throw PipelineError("\(url.path): \(e.detail)")
             }
             // The centre square at full resolution, then the classifier's own resize, so training sees images
             // exactly as `AttributeClassifier.predict` will see them.

@@ -55,14 +55,14 @@ public struct EvalJob {
     }
 
     public func run() throws -> Result {
-        guard !metrics.isEmpty else { throw MetricError("no metrics to compute") }
+        guard !metrics.isEmpty else { throw PipelineError("no metrics to compute") }
         if metrics.contains(.id) && identityEmbedder == nil {
-            throw MetricError("the id metric needs an identity network: give --arcface FILE (ArcFace IR-SE50, model_ir_se50.pth)")
+            throw PipelineError("the id metric needs an identity network: give --arcface FILE (ArcFace IR-SE50, model_ir_se50.pth)")
         }
         try EvalOutput.checkDestinations([csv, json].compactMap { $0 })
         let pairing = try ImagePairing(pred: predDirectory, target: targetDirectory)
         guard !pairing.pairs.isEmpty else {
-            throw DatasetError("no image names in \(predDirectory.path) match those in \(targetDirectory.path) (pairs are made by file name without extension)")
+            throw PipelineError("no image names in \(predDirectory.path) match those in \(targetDirectory.path) (pairs are made by file name without extension)")
         }
         var notes: [String] = []
         var warnings: [String] = []

@@ -27,11 +27,11 @@ public enum EvalMetric: String, CaseIterable, Sendable {
             let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
             guard let metric = EvalMetric(rawValue: name == "msssim" ? "ms-ssim" : name) else {
                 let known = allCases.map(\.rawValue).joined(separator: ", ")
-                throw MetricError("unknown metric '\(name)': expected some of \(known)")
+                throw PipelineError("unknown metric '\(name)': expected some of \(known)")
             }
             if !out.contains(metric) { out.append(metric) }
         }
-        guard !out.isEmpty else { throw MetricError("--metrics is empty") }
+        guard !out.isEmpty else { throw PipelineError("--metrics is empty") }
         return out
     }
 }

@@ -11,7 +11,7 @@ enum EvalOutput {
         do {
             return try ImageTensors.read(url)
         } catch let error as ImageIOError {
-            throw DatasetError("\(url.path): \(error.detail)")
+            throw PipelineError("\(url.path): \(error.detail)")
         }
     }
 
@@ -20,14 +20,14 @@ enum EvalOutput {
         var seen = Set<String>()
         for url in urls {
             let path = url.standardizedFileURL.path
-            guard seen.insert(path).inserted else { throw DatasetError("\(url.path): given twice as an output file") }
+            guard seen.insert(path).inserted else { throw PipelineError("\(url.path): given twice as an output file") }
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw DatasetError("\(url.path): is a folder, expected an output file name")
+                throw PipelineError("\(url.path): is a folder, expected an output file name")
             }
             let parent = url.deletingLastPathComponent().path
             guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw DatasetError("\(url.path): the folder \(parent) does not exist")
+                throw PipelineError("\(url.path): the folder \(parent) does not exist")
             }
         }
     }

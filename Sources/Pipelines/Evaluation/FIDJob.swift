@@ -41,15 +41,15 @@ public struct FIDJob {
     }
 
     public func run() throws -> Result {
-        guard batch >= 1 else { throw MetricError("--batch must be at least 1, got \(batch)") }
+        guard batch >= 1 else { throw PipelineError("--batch must be at least 1, got \(batch)") }
         guard kidSubsets >= 1, kidSubsetSize >= 2 else {
-            throw MetricError("KID needs at least 1 subset of at least 2 images, got \(kidSubsets) × \(kidSubsetSize)")
+            throw PipelineError("KID needs at least 1 subset of at least 2 images, got \(kidSubsets) × \(kidSubsetSize)")
         }
         try EvalOutput.checkDestinations([json].compactMap { $0 })
         let realFiles = try ImageFiles.list(realDirectory, recursive: true)
         let fakeFiles = try ImageFiles.list(fakeDirectory, recursive: true)
         for (files, dir) in [(realFiles, realDirectory), (fakeFiles, fakeDirectory)] where files.count < 2 {
-            throw DatasetError("\(dir.path): FID and KID need at least 2 images, found \(files.count)")
+            throw PipelineError("\(dir.path): FID and KID need at least 2 images, found \(files.count)")
         }
         var warnings: [String] = []
         var notes: [String] = []

@@ -30,7 +30,7 @@ public struct ImagePairing {
         for url in try ImageFiles.list(directory, recursive: false) {
             let stem = url.deletingPathExtension().lastPathComponent
             if let other = out[stem] {
-                throw DatasetError("\(directory.path): '\(other.lastPathComponent)' and '\(url.lastPathComponent)' have the same name; pairing by name needs one file per name")
+                throw PipelineError("\(directory.path): '\(other.lastPathComponent)' and '\(url.lastPathComponent)' have the same name; pairing by name needs one file per name")
             }
             out[stem] = url
         }

@@ -17,9 +17,9 @@ public struct FeatureStatistics {
 
     /// Statistics of N×D features (N ≥ 2).
     public init(features: Tensor) throws {
-        guard features.rank == 2 else { throw MetricError("features must be N×D, got \(features.shape)") }
+        guard features.rank == 2 else { throw PipelineError("features must be N×D, got \(features.shape)") }
         let n = features.size(0)
-        guard n >= 2 else { throw MetricError("a covariance needs at least 2 feature vectors, got \(n)") }
+        guard n >= 2 else { throw PipelineError("a covariance needs at least 2 feature vectors, got \(n)") }
         let x = features.to(.float64)
         let mu = x.mean(dim: 0)
         let centered = x - mu

@@ -15,7 +15,7 @@ public enum FrechetDistance {
     public static func compute(mean1: Tensor, covariance1: Tensor, mean2: Tensor, covariance2: Tensor) throws -> Double {
         let d = mean1.count
         guard mean1.shape == [d], mean2.shape == [d], covariance1.shape == [d, d], covariance2.shape == [d, d] else {
-            throw MetricError("Fréchet distance: means must be [D] and covariances [D, D] alike, got \(mean1.shape), \(covariance1.shape), \(mean2.shape), \(covariance2.shape)")
+            throw PipelineError("Fréchet distance: means must be [D] and covariances [D, D] alike, got \(mean1.shape), \(covariance1.shape), \(mean2.shape), \(covariance2.shape)")
         }
         let s1 = covariance1.to(.float64), s2 = covariance2.to(.float64)
         let diff = mean1.to(.float64) - mean2.to(.float64)

@@ -18,13 +18,13 @@ public enum KernelInceptionDistance {
 
     public static func compute(real: Tensor, fake: Tensor, subsets: Int = 100, maxSubsetSize: Int = 1000) throws -> Result {
         guard real.rank == 2, fake.rank == 2, real.size(1) == fake.size(1) else {
-            throw MetricError("KID: features must be N×D with equal D, got \(real.shape) and \(fake.shape)")
+            throw PipelineError("KID: features must be N×D with equal D, got \(real.shape) and \(fake.shape)")
         }
         guard subsets >= 1, maxSubsetSize >= 2 else {
-            throw MetricError("KID: need at least 1 subset of at least 2 samples, got \(subsets) × \(maxSubsetSize)")
+            throw PipelineError("KID: need at least 1 subset of at least 2 samples, got \(subsets) × \(maxSubsetSize)")
         }
         let m = Swift.min(real.size(0), fake.size(0), maxSubsetSize)
-        guard m >= 2 else { throw MetricError("KID needs at least 2 images in each set, got \(real.size(0)) and \(fake.size(0))") }
+        guard m >= 2 else { throw PipelineError("KID needs at least 2 images in each set, got \(real.size(0)) and \(fake.size(0))") }
         let x = real.to(.float64), y = fake.to(.float64)
         var values: [Double] = []
         values.reserveCapacity(subsets)

@@ -13,10 +13,10 @@ public struct LPIPSDistance {
     /// Distances for N×3×H×W images in [-1, 1], computed without autograd on the model's device.
     public func perImage(_ pred: Tensor, _ target: Tensor) throws -> [Double] {
         try MetricImages.check(pred, target, "LPIPS")
-        guard pred.size(1) == 3 else { throw MetricError("LPIPS needs RGB images, got \(pred.size(1)) channel(s)") }
+        guard pred.size(1) == 3 else { throw PipelineError("LPIPS needs RGB images, got \(pred.size(1)) channel(s)") }
         let side = model.minimumInputSide
         guard pred.size(2) >= side, pred.size(3) >= side else {
-            throw MetricError("LPIPS(\(model.network.rawValue)) needs images of at least \(side)×\(side) pixels, got \(pred.size(3))×\(pred.size(2))")
+            throw PipelineError("LPIPS(\(model.network.rawValue)) needs images of at least \(side)×\(side) pixels, got \(pred.size(3))×\(pred.size(2))")
         }
         let device = model.scalingLayer.shift.device
         return withInferenceMode {

@@ -15,7 +15,7 @@ public enum MSSSIM {
     public static func perImage(_ pred: Tensor, _ target: Tensor) throws -> [Double] {
         try MetricImages.check(pred, target, "MS-SSIM")
         guard Swift.min(pred.size(2), pred.size(3)) >= minimumSide else {
-            throw MetricError("MS-SSIM needs images of at least \(minimumSide)×\(minimumSide) pixels (four halvings of an 11-tap window), got \(pred.size(3))×\(pred.size(2))")
+            throw PipelineError("MS-SSIM needs images of at least \(minimumSide)×\(minimumSide) pixels (four halvings of an 11-tap window), got \(pred.size(3))×\(pred.size(2))")
         }
         var x = MetricImages.unitRange(pred), y = MetricImages.unitRange(target)
         var value: Tensor? = nil

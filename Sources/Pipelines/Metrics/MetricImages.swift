@@ -5,7 +5,7 @@ import Torch
 enum MetricImages {
     static func check(_ pred: Tensor, _ target: Tensor, _ metric: String) throws {
         guard pred.rank == 4, pred.shape == target.shape else {
-            throw MetricError("\(metric): expected two N×C×H×W images of the same shape, got \(pred.shape) and \(target.shape)")
+            throw PipelineError("\(metric): expected two N×C×H×W images of the same shape, got \(pred.shape) and \(target.shape)")
         }
     }
 

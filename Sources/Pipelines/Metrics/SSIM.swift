@@ -21,7 +21,7 @@ public enum SSIM {
 
     static func checkSize(_ x: Tensor, _ metric: String) throws {
         guard x.size(2) >= windowSize, x.size(3) >= windowSize else {
-            throw MetricError("\(metric) needs images of at least \(windowSize)×\(windowSize) pixels, got \(x.size(3))×\(x.size(2))")
+            throw PipelineError("\(metric) needs images of at least \(windowSize)×\(windowSize) pixels, got \(x.size(3))×\(x.size(2))")
         }
     }
 

@@ -79,7 +79,7 @@ public final class ClassifierTrainer: TrainingStep {
         let heldOut = options.validationFraction > 0 && data.count >= 2
             ? Swift.max(1, Int((Double(data.count) * options.validationFraction).rounded())) : 0
         guard data.count - heldOut >= 2 else {
-            throw DatasetError("\(data.root.path): \(data.count) labelled images leave fewer than 2 to train on")
+            throw PipelineError("\(data.root.path): \(data.count) labelled images leave fewer than 2 to train on")
         }
         self.options = options
         self.data = data

@@ -14,7 +14,7 @@ extension ImageFolderDataset: BatchSource {
 
     public func restore(resumePosition position: [String: [Int64]]) throws {
         guard let epoch = position["epoch"]?.first, let index = position["index"]?.first else {
-            throw DatasetError("checkpoint has no dataset position")
+            throw PipelineError("checkpoint has no dataset position")
         }
         let rng = (position["rng"] ?? []).map { UInt8(truncatingIfNeeded: $0) }
         try restore(DatasetPosition(epoch: Int(epoch), index: Int(index), epochRNGState: rng))

@@ -49,9 +49,9 @@ public struct EditingProtocol {
 
     /// Results and one sheet per edit (source, each method at the largest positive strength, the truth).
     public func run() throws -> (results: ProtocolResults, sheets: [String: [(String, Tensor)]]) {
-        guard !library.names.isEmpty else { throw MetricError("no edit directions to evaluate") }
+        guard !library.names.isEmpty else { throw PipelineError("no edit directions to evaluate") }
         guard !strengths.isEmpty, strengths.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
-            throw MetricError("edit strengths must be non-negative numbers of standard deviations, got \(strengths)")
+            throw PipelineError("edit strengths must be non-negative numbers of standard deviations, got \(strengths)")
         }
         let classifier = metrics.classifier
         let masks = set.masks != nil

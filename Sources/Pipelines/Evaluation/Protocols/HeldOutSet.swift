@@ -22,7 +22,7 @@ public struct HeldOutSet {
 
     /// `count` faces rendered with `seed` (the bundled model was trained on seed 1: use another one).
     public static func synthetic(count: Int, seed: UInt64, inputSize: Int, resolution: Int) throws -> HeldOutSet {
-        guard count >= 1 else { throw DatasetError("the held-out set needs at least 1 image, got \(count)") }
+        guard count >= 1 else { throw PipelineError("the held-out set needs at least 1 image, got \(count)") }
         let sampler = FaceSampler(seed: seed)
         let renderer = FaceRenderer()
         var inputs: [Tensor] = [], targets: [Tensor] = [], samples: [FaceSample] = [], masks: [[FaceRegion: [Bool]]] = []
@@ -45,7 +45,7 @@ public struct HeldOutSet {
     public static func folder(_ url: URL, count: Int?, inputSize: Int, resolution: Int) throws -> HeldOutSet {
         let files = try InputImages(url)
         let n = Swift.min(count ?? files.count, files.count)
-        guard n >= 1 else { throw DatasetError("\(url.path): no images to evaluate") }
+        guard n >= 1 else { throw PipelineError("\(url.path): no images to evaluate") }
         var notes: [String] = []
         let inputs = try files.batch(0..<n, size: inputSize, notes: &notes)
         let targets = try files.batch(0..<n, size: resolution, notes: &notes)

@@ -49,7 +49,7 @@ public struct ReconstructionProtocol {
                 let images = Tensor.cat(try set.inputs.split(size: batch).map { x -> Tensor in
                     let out = method.repeats[r].invert(x).image
                     guard out.size(2) == set.resolution else {
-                        throw MetricError("\(method.name): reconstructions are \(out.size(2))², the targets \(set.resolution)²")
+                        throw PipelineError("\(method.name): reconstructions are \(out.size(2))², the targets \(set.resolution)²")
                     }
                     return out
                 }, dim: 0)

@@ -32,10 +32,10 @@ public enum ConfigurationAgreement {
         let reference = String(decoding: try store.get("\(key)/0"), as: UTF8.self)
         let verdict = reference == text ? "" : firstDifference(reference: reference, mine: text, rank: rank)
         try store.set("\(key)/verdict/\(rank)", Array(verdict.utf8))
-        if !verdict.isEmpty { throw DistributedError(verdict) }
+        if !verdict.isEmpty { throw PipelineError(verdict) }
         // Wait until rank 0 has seen every verdict, so no rank starts training while another is about to fail.
         let outcome = String(decoding: try store.get("\(key)/outcome"), as: UTF8.self)
-        if outcome != "same" { throw DistributedError(outcome) }
+        if outcome != "same" { throw PipelineError(outcome) }
     }
 
     private static func collectVerdicts(worldSize: Int, store: DistributedStore, key: String) throws {
@@ -46,7 +46,7 @@ public enum ConfigurationAgreement {
         }
         let outcome = problems.first ?? "same"
         try store.set("\(key)/outcome", Array(outcome.utf8))
-        if let problem = problems.first { throw DistributedError(problem) }
+        if let problem = problems.first { throw PipelineError(problem) }
     }
 
     static func firstDifference(reference: String, mine: String, rank: Int) -> String {

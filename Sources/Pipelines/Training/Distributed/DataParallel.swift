@@ -34,7 +34,7 @@ public final class DataParallel {
                 backend: CollectiveBackend, timeout: TimeInterval,
                 bucketBytes: Int = ProcessGroup.defaultBucketBytes) throws {
         guard backend.isAvailable else {
-            throw DistributedError("the \(backend.rawValue) backend is not available in this build of libtorch")
+            throw PipelineError("the \(backend.rawValue) backend is not available in this build of libtorch")
         }
         let store = try DistributedStore(host: environment.masterAddress, port: environment.masterPort,
                                          worldSize: environment.worldSize,

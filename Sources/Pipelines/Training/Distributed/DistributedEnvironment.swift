@@ -36,23 +36,23 @@ public struct DistributedEnvironment: Equatable, Sendable {
         func integer(_ name: String, default fallback: Int? = nil) throws -> Int {
             guard let text = environment[name] else {
                 if let fallback { return fallback }
-                throw DistributedError("\(name) is not set (WORLD_SIZE=\(worldText) asks for a distributed run)")
+                throw PipelineError("\(name) is not set (WORLD_SIZE=\(worldText) asks for a distributed run)")
             }
             guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
-                throw DistributedError("\(name)=\(text) is not an integer")
+                throw PipelineError("\(name)=\(text) is not an integer")
             }
             return value
         }
         let world = try integer("WORLD_SIZE")
-        guard world >= 1 else { throw DistributedError("WORLD_SIZE=\(worldText) must be at least 1") }
+        guard world >= 1 else { throw PipelineError("WORLD_SIZE=\(worldText) must be at least 1") }
         let rank = try integer("RANK")
-        guard (0..<world).contains(rank) else { throw DistributedError("RANK=\(rank) is outside 0..<\(world) (WORLD_SIZE)") }
+        guard (0..<world).contains(rank) else { throw PipelineError("RANK=\(rank) is outside 0..<\(world) (WORLD_SIZE)") }
         let localRank = try integer("LOCAL_RANK", default: rank)
-        guard localRank >= 0 else { throw DistributedError("LOCAL_RANK=\(localRank) must not be negative") }
+        guard localRank >= 0 else { throw PipelineError("LOCAL_RANK=\(localRank) must not be negative") }
         let address = environment["MASTER_ADDR"].map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        guard !address.isEmpty else { throw DistributedError("MASTER_ADDR is not set (the host of rank 0)") }
+        guard !address.isEmpty else { throw PipelineError("MASTER_ADDR is not set (the host of rank 0)") }
         let port = try integer("MASTER_PORT")
-        guard (1...65535).contains(port) else { throw DistributedError("MASTER_PORT=\(port) is outside 1...65535") }
+        guard (1...65535).contains(port) else { throw PipelineError("MASTER_PORT=\(port) is outside 1...65535") }
         let agentStore = environment["TORCHELASTIC_USE_AGENT_STORE"] == "True"
         let attempt = environment["TORCHELASTIC_RESTART_COUNT"].flatMap { Int($0) } ?? 0
         return DistributedEnvironment(rank: rank, worldSize: world, localRank: localRank, masterAddress: address,
@@ -64,12 +64,4 @@ public struct DistributedEnvironment: Equatable, Sendable {
         ["RANK": "\(rank)", "WORLD_SIZE": "\(worldSize)", "LOCAL_RANK": "\(localRank)",
          "MASTER_ADDR": masterAddress, "MASTER_PORT": "\(masterPort)"]
     }
-}
-
-/// A distributed run that cannot start or continue: a bad environment, a rank that died, ranks that disagree.
-public struct DistributedError: Error, CustomStringConvertible, LocalizedError {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-    public var errorDescription: String? { message }
 }

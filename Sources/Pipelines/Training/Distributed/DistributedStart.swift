@@ -16,9 +16,9 @@ public enum DistributedStart: Equatable {
     public static func decide(processes: Int?, environment: [String: String]) throws -> DistributedStart {
         let place = try DistributedEnvironment.from(environment)
         if let processes {
-            guard processes >= 1 else { throw DistributedError("the number of processes must be at least 1 (got \(processes))") }
+            guard processes >= 1 else { throw PipelineError("the number of processes must be at least 1 (got \(processes))") }
             if let place {
-                throw DistributedError("a local launch of \(processes) processes was asked for inside rank \(place.rank) of a " +
+                throw PipelineError("a local launch of \(processes) processes was asked for inside rank \(place.rank) of a " +
                                        "distributed run (WORLD_SIZE=\(place.worldSize) is set): use one or the other")
             }
             return processes == 1 ? .singleProcess : .launch(processes: processes)

@@ -28,7 +28,7 @@ public struct DistributedTraining: Sendable {
     /// `device`: where this rank trains (it picks the default backend).
     public func join(job: [String: String], options: some Encodable, device: Device) throws -> DataParallelism {
         guard let environment, environment.worldSize > 1 else { return SingleProcess() }
-        guard timeout > 0 else { throw DistributedError("the collective timeout must be positive (got \(timeout) s)") }
+        guard timeout > 0 else { throw PipelineError("the collective timeout must be positive (got \(timeout) s)") }
         var fields = job
         fields["seed"] = String(seed)
         let text = fields.keys.sorted().map { "\($0): \(fields[$0]!)" }.joined(separator: "\n") + "\n" +

@@ -27,9 +27,9 @@ public struct LocalLauncher {
         self.port = port
     }
 
-    /// Runs the job to its end. Returns when every rank exited 0; throws `DistributedError` otherwise.
+    /// Runs the job to its end. Returns when every rank exited 0; throws `PipelineError` otherwise.
     public func run(environment base: [String: String] = ProcessInfo.processInfo.environment) throws {
-        guard processes >= 1 else { throw DistributedError("--nproc must be at least 1 (got \(processes))") }
+        guard processes >= 1 else { throw PipelineError("--nproc must be at least 1 (got \(processes))") }
         let masterPort = try port ?? Self.freeLoopbackPort()
         var children: [Process] = []
         var outputs: [RankErrorOutput] = []
@@ -54,7 +54,7 @@ public struct LocalLauncher {
                 try child.run()
             } catch {
                 Self.stop(children, grace: grace)
-                throw DistributedError("could not start rank \(rank) (\(executable.path)): \(error.localizedDescription)")
+                throw PipelineError("could not start rank \(rank) (\(executable.path)): \(error.localizedDescription)")
             }
             children.append(child)
             forwarded.add(child)
@@ -64,11 +64,11 @@ public struct LocalLauncher {
                 let others = children.indices.filter { $0 != failed && children[$0].isRunning }
                 Self.stop(others.map { children[$0] }, grace: grace)
                 if let signal = forwarded.received {
-                    throw DistributedError("stopped by signal \(signal); every rank was stopped")
+                    throw PipelineError("stopped by signal \(signal); every rank was stopped")
                 }
                 let cause = outputs[failed].finish().map { ": \($0)" } ?? ""
                 for o in outputs { _ = o.finish() }
-                throw DistributedError("rank \(failed) \(Self.describe(children[failed]))\(cause); stopped the other " +
+                throw PipelineError("rank \(failed) \(Self.describe(children[failed]))\(cause); stopped the other " +
                                        "\(others.count) rank\(others.count == 1 ? "" : "s")")
             }
             if children.allSatisfy({ !$0.isRunning }) {
@@ -98,7 +98,7 @@ public struct LocalLauncher {
     /// A TCP port free on loopback right now (the kernel's pick for port 0).
     public static func freeLoopbackPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw DistributedError("cannot open a socket to pick a rendezvous port") }
+        guard fd >= 0 else { throw PipelineError("cannot open a socket to pick a rendezvous port") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -108,7 +108,7 @@ public struct LocalLauncher {
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
-        guard bound else { throw DistributedError("cannot bind a loopback socket to pick a rendezvous port") }
+        guard bound else { throw PipelineError("cannot bind a loopback socket to pick a rendezvous port") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
