@@ -38,7 +38,8 @@ final class EditorEndpointTests: XCTestCase {
 
     func testInfoListsMethodsAndDirectionsWithTheirSigma() throws {
         let info = try call("GET", "/api/info").json
-        XCTAssertEqual(info["methods"] as? [String], ["e4e", "single-stage", "gradstyle"])
+        // The bundled model carries HFGI's networks beside its GradStyle networks: all four methods are offered.
+        XCTAssertEqual(info["methods"] as? [String], ["e4e", "single-stage", "hfgi", "gradstyle"])
         XCTAssertEqual(info["defaultMethod"] as? String, "gradstyle")
         XCTAssertEqual(info["resolution"] as? Int, 64)
         XCTAssertEqual(info["maxUploadBytes"] as? Int, F.maxUploadBytes)
