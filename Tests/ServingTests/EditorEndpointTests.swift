@@ -65,23 +65,26 @@ final class EditorEndpointTests: XCTestCase {
     func testEditMatchesInterFaceGANFormulaInSigmas() throws {
         // Independent of the server: w' = w + s·σ·n with n from smile.npy and σ = projection_std from smile.json,
         // through the bundle's GradStyle Editing Stream on the e4e/Reconstruction Stream inversion.
+        // The same for HFGI (its distortion map re-aligned by ADA to the edited image), which the bundle carries.
         let methods = try EvaluatedMethods(bundles: [F.model])
-        let gradstyle = methods.methods.first { $0.name == "gradstyle" }!
         let set = try HeldOutSet.synthetic(count: 1, seed: 20_261_125, inputSize: 128, resolution: 64)
-        let rec = gradstyle.repeats[0].invert(set.inputs)
         let n = try NPY.read(F.directions.appendingPathComponent("smile.npy"))
         let direction = Tensor(n.floats(), shape: [1, 1, 128])
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: F.directions.appendingPathComponent("smile.json"))) as! [String: Any]
         let sigma = json["projection_std"] as! Double
-        let expected = try ImageTensors.rasterImages(gradstyle.repeats[0].render(rec, editedLatent: rec.latent + direction * (1.5 * sigma)))[0]
+        for name in ["gradstyle", "hfgi"] {
+            let method = methods.methods.first { $0.name == name }!.repeats[0]
+            let rec = method.invert(set.inputs)
+            let expected = try ImageTensors.rasterImages(method.render(rec, editedLatent: rec.latent + direction * (1.5 * sigma)))[0]
 
-        let edited = try png(try call("POST", "/api/edit", body: F.editBody(image: "face00000", edits: ["smile": 1.5, "age": 0]), type: "application/json"))
-        XCTAssertEqual(edited.width, 64)
-        let diff = zip(edited.pixels, expected.pixels).map { abs(Int($0) - Int($1)) }.max()!
-        XCTAssertLessThanOrEqual(diff, 1, "served edit differs from w + 1.5σ·n by \(diff)/255")
-        // …and the edit is visible: different from the unedited inversion.
-        let unedited = try png(try call("POST", "/api/edit", body: F.editBody(image: "face00000"), type: "application/json"))
-        XCTAssertNotEqual(unedited, edited)
+            let edited = try png(try call("POST", "/api/edit", body: F.editBody(image: "face00000", method: name, edits: ["smile": 1.5, "age": 0]), type: "application/json"))
+            XCTAssertEqual(edited.width, 64)
+            let diff = zip(edited.pixels, expected.pixels).map { abs(Int($0) - Int($1)) }.max()!
+            XCTAssertLessThanOrEqual(diff, 1, "\(name): served edit differs from w + 1.5σ·n by \(diff)/255")
+            // …and the edit is visible: different from the unedited inversion.
+            let unedited = try png(try call("POST", "/api/edit", body: F.editBody(image: "face00000", method: name), type: "application/json"))
+            XCTAssertNotEqual(unedited, edited, name)
+        }
     }
 
     func testSliderMovesReuseTheCachedInversion() throws {
