@@ -15,6 +15,7 @@ struct TrainGradStyleCommand: ParsableCommand {
         """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var distributed: DistributedOptions
 
     @Option(help: "Inversion model: a pSp/e4e/HFGI .pt or our .safetensors (encoder + generator + latent_avg).")
     var encoder: String
@@ -148,7 +149,10 @@ struct TrainGradStyleCommand: ParsableCommand {
     func run() throws {
         var job = GradStyleTrainingJob(encoder: URL(fileURLWithPath: encoder), data: URL(fileURLWithPath: data),
                                        out: URL(fileURLWithPath: out), steps: steps)
-        job.device = try global.apply()
+        var device = try global.apply()
+        guard let parallel = try distributed.start(seed: global.seed, device: &device) else { return }
+        job.device = device
+        job.distributed = parallel
         job.options = try trainingOptions()
         job.network = try networkOptions()
         job.generator = generator.map { URL(fileURLWithPath: $0) }

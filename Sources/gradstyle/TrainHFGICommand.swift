@@ -17,6 +17,7 @@ struct TrainHFGICommand: ParsableCommand {
         """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var distributed: DistributedOptions
 
     @Option(help: "Inversion model: a pSp/e4e/HFGI .pt or our .safetensors (encoder + generator + latent_avg, 64² or larger).")
     var encoder: String
@@ -66,7 +67,10 @@ struct TrainHFGICommand: ParsableCommand {
     func run() throws {
         var job = HFGITrainingJob(encoder: URL(fileURLWithPath: encoder), data: URL(fileURLWithPath: data),
                                   out: URL(fileURLWithPath: out), steps: steps)
-        job.device = try global.apply()
+        var device = try global.apply()
+        guard let parallel = try distributed.start(seed: global.seed, device: &device) else { return }
+        job.device = device
+        job.distributed = parallel
         job.options.batch = batch
         job.options.learningRate = learningRate
         job.options.optimizer = optimizer

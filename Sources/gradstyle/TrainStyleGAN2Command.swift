@@ -8,6 +8,7 @@ struct TrainStyleGAN2Command: ParsableCommand {
         abstract: "Train a StyleGAN2 generator on an image folder (checkpoints every N steps; --resume continues exactly).")
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var distributed: DistributedOptions
 
     @Option(help: "Folder of PNG/JPEG images (searched recursively; resized and center-cropped).")
     var data: String
@@ -83,7 +84,10 @@ struct TrainStyleGAN2Command: ParsableCommand {
     func run() throws {
         var job = StyleGAN2TrainingJob(data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out),
                                        resolution: resolution, length: steps.map { .steps($0) } ?? .kimg(kimg ?? 0))
-        job.device = try global.apply()
+        var device = try global.apply()
+        guard let parallel = try distributed.start(seed: global.seed, device: &device) else { return }
+        job.device = device
+        job.distributed = parallel
         job.styleDim = styleDim
         job.mappingLayers = mappingLayers
         job.channelMultiplier = channelMultiplier

@@ -27,6 +27,21 @@ final class DistributedTrainingTests: XCTestCase {
                                        batch: Self.perRankBatch, environment: place).run()
                 exit(0)
             }
+            if role == "stylegan2-job" {
+                try Self.styleGAN2Job(data: env["GRADSTYLE_DDP_TEST_DATA"]!, out: env["GRADSTYLE_DDP_TEST_OUT"]!,
+                                      batch: 2, environment: place).run()
+                exit(0)
+            }
+            if role == "hfgi-job" || role == "gradstyle-job" {
+                let (data, out) = (env["GRADSTYLE_DDP_TEST_DATA"]!, env["GRADSTYLE_DDP_TEST_OUT"]!)
+                if role == "hfgi-job" {
+                    try Self.hfgiJob(data: data, out: out, batch: 2, environment: place).run()
+                } else {
+                    try Self.gradStyleJob(encoder: env["GRADSTYLE_DDP_TEST_MODEL"]!, data: data, out: out, batch: 2,
+                                          environment: place).run()
+                }
+                exit(0)
+            }
             let batch = role == "mismatch" ? Self.perRankBatch + rank : Self.perRankBatch
             let parallel = try DataParallel(environment: place, configuration: "batch: \(batch)\nsteps: 6",
                                             seed: DistributedTinyTraining.batchOrderSeed, backend: .gloo,
@@ -92,6 +107,145 @@ final class DistributedTrainingTests: XCTestCase {
         for (name, t) in a { gap = max(gap, zip(t.floats(), b[name]!.floats()).map { abs($0 - $1) }.max() ?? 0) }
         // Summation order only (batch norm statistics and gradients summed per rank, then over ranks).
         XCTAssertLessThan(gap, 1e-5)
+    }
+
+    /// `train stylegan2` as a job: 8², tiny widths, one step, which applies R1 (step 0) and the EMA; mixing and
+    /// flips on (drawn for the global batch and sliced). Path length off: its image-space noise is drawn per rank.
+    static func styleGAN2Job(data: String, out: String, batch: Int, environment: DistributedEnvironment?) -> StyleGAN2TrainingJob {
+        Torch.manualSeed(0)
+        var job = StyleGAN2TrainingJob(data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), resolution: 8,
+                                       length: .steps(1))
+        (job.styleDim, job.mappingLayers, job.channels) = (8, 2, [4: 8, 8: 8])
+        job.options.batch = batch
+        job.options.pathRegularize = 0
+        job.stddevGroup = 1  // D's minibatch stddev groups each rank's rows; with groups of 1 the split cannot matter
+        job.options.emaKimg = 0.01  // a decay far from 1, so the EMA's update shows
+        (job.options.sampleEvery, job.options.checkpointEvery, job.options.sampleCount) = (100, 1, 1)
+        job.quiet = true
+        job.messages = TrainingMessages(say: { _ in }, note: { _ in })
+        job.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
+        return job
+    }
+
+    /// One StyleGAN2 step (D, R1, G, EMA) on 2 ranks × batch 2 equals one process × batch 4. What differs by design:
+    /// synthesis noise is drawn per rank for its slice. Its injection weights start at 0, so in the first step the
+    /// noise changes no output and no gradient except the injection weights' own; those are compared for shape
+    /// only. Every other tensor of G, D and G_ema must match to summation order.
+    func testTrainStyleGAN2OnTwoRanksEqualsOneProcessWithTheGlobalBatch() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ddp-stylegan2-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("faces"), single = dir.appendingPathComponent("single")
+        let parallel = dir.appendingPathComponent("parallel")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try ClassifierTrainingTests.writeFaces(count: 8, size: 8, to: data)
+        try Self.styleGAN2Job(data: data.path, out: single.path, batch: 4, environment: nil).run()
+        var env = ProcessInfo.processInfo.environment
+        env["GRADSTYLE_DDP_TEST_ROLE"] = "stylegan2-job"
+        env["GRADSTYLE_DDP_TEST_DATA"] = data.path
+        env["GRADSTYLE_DDP_TEST_OUT"] = parallel.path
+        try LocalLauncher(executable: Self.testBinary, arguments: [Self.entryPoint], processes: 2).run(environment: env)
+        let a = try SafeTensors.read(single.appendingPathComponent(TrainingFiles.checkpoint)).tensors
+        let b = try SafeTensors.read(parallel.appendingPathComponent(TrainingFiles.checkpoint)).tensors
+        XCTAssertEqual(a.names, b.names)
+        var gap: Float = 0, compared = 0, noiseWeights = 0
+        for (name, t) in a where name.hasPrefix("g.") || name.hasPrefix("d.") || name.hasPrefix("g_ema.") {
+            XCTAssertEqual(t.shape, b[name]!.shape, name)
+            if name.hasSuffix("noise.weight") { noiseWeights += 1; continue }
+            let d = zip(t.floats(), b[name]!.floats()).map { abs($0 - $1) }.max() ?? 0
+            if d > 1e-5 { print("DIFF \(name) \(d)") }
+            gap = max(gap, d)
+            compared += 1
+        }
+        XCTAssertGreaterThan(compared, 20)
+        XCTAssertGreaterThan(noiseWeights, 0)
+        print("stylegan2 2 ranks vs 1 process: \(compared) tensors, largest difference \(gap)")
+        // Summation order only (the loss means and gradients summed per rank, then averaged over ranks).
+        XCTAssertLessThan(gap, 1e-5)
+    }
+
+    /// `train hfgi` as a job on the HFGI fixture's e4e and 64² generator: 2 steps, stored noise (random synthesis
+    /// noise is drawn per rank for its slice); the perspective is drawn once per batch, the same on every rank.
+    static func hfgiJob(data: String, out: String, batch: Int, environment: DistributedEnvironment?) -> HFGITrainingJob {
+        Torch.manualSeed(0)
+        var job = HFGITrainingJob(encoder: HFGITrainingTests.fixture, data: URL(fileURLWithPath: data),
+                                  out: URL(fileURLWithPath: out), steps: 2)
+        job.options = HFGITrainingTests.options()
+        job.options.batch = batch
+        job.options.noise = "const"
+        job.options.checkpointEvery = 2
+        job.quiet = true
+        job.messages = TrainingMessages(say: { _ in }, note: { _ in })
+        job.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
+        return job
+    }
+
+    /// `train gradstyle` as a job on a tiny inversion model (`makeTinyGradStyle`'s), 2 steps, Adam, warps on (drawn
+    /// for the global batch and sliced).
+    static func gradStyleJob(encoder: String, data: String, out: String, batch: Int,
+                             environment: DistributedEnvironment?) -> GradStyleTrainingJob {
+        Torch.manualSeed(0)
+        var job = GradStyleTrainingJob(encoder: URL(fileURLWithPath: encoder), data: URL(fileURLWithPath: data),
+                                       out: URL(fileURLWithPath: out), steps: 2)
+        job.network.stages = [4, 8, 16]
+        (job.network.residualChannels, job.network.heads, job.network.headDim, job.network.selectRatio) = (8, 2, 4, 0.25)
+        job.options = GradStyleTrainingTests.options()
+        job.options.batch = batch
+        job.options.checkpointEvery = 2
+        job.quiet = true
+        job.messages = TrainingMessages(say: { _ in }, note: { _ in })
+        job.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
+        return job
+    }
+
+    /// Runs `single` (1 process, batch 4) and the role on 2 ranks (batch 2 each) and returns the largest difference
+    /// over the checkpoint tensors whose names start with one of `prefixes` (and how many were compared).
+    func compareCheckpoints(role: String, size: Int, prefixes: [String], model: URL? = nil,
+                            single: (String, String) throws -> Void) throws -> (gap: Float, compared: Int) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ddp-\(role)-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("faces"), one = dir.appendingPathComponent("single")
+        let parallel = dir.appendingPathComponent("parallel")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try ClassifierTrainingTests.writeFaces(count: 8, size: size, to: data)
+        try single(data.path, one.path)
+        var env = ProcessInfo.processInfo.environment
+        env["GRADSTYLE_DDP_TEST_ROLE"] = role
+        env["GRADSTYLE_DDP_TEST_DATA"] = data.path
+        env["GRADSTYLE_DDP_TEST_OUT"] = parallel.path
+        if let model { env["GRADSTYLE_DDP_TEST_MODEL"] = model.path }
+        try LocalLauncher(executable: Self.testBinary, arguments: [Self.entryPoint], processes: 2).run(environment: env)
+        let a = try SafeTensors.read(one.appendingPathComponent(TrainingFiles.checkpoint)).tensors
+        let b = try SafeTensors.read(parallel.appendingPathComponent(TrainingFiles.checkpoint)).tensors
+        XCTAssertEqual(a.names, b.names)
+        var gap: Float = 0, compared = 0
+        for (name, t) in a where prefixes.contains(where: { name.hasPrefix($0) }) {
+            let d = zip(t.floats(), b[name]!.floats()).map { abs($0 - $1) }.max() ?? 0
+            if d > 1e-5 { print("DIFF \(name) \(d)") }
+            gap = max(gap, d)
+            compared += 1
+        }
+        return (gap, compared)
+    }
+
+    func testTrainHFGIOnTwoRanksEqualsOneProcessWithTheGlobalBatch() throws {
+        let (gap, compared) = try compareCheckpoints(role: "hfgi-job", size: 32, prefixes: ["residue.", "grid_align."]) {
+            try Self.hfgiJob(data: $0, out: $1, batch: 4, environment: nil).run()
+        }
+        XCTAssertGreaterThan(compared, 10)
+        print("hfgi 2 ranks vs 1 process: \(compared) tensors, largest difference \(gap)")
+        XCTAssertLessThan(gap, 1e-5)  // summation order
+    }
+
+    func testTrainGradStyleOnTwoRanksEqualsOneProcessWithTheGlobalBatch() throws {
+        let model = FileManager.default.temporaryDirectory.appendingPathComponent("ddp-gst-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: model) }
+        try makeTinyGradStyle().1.save(to: model)
+        let (gap, compared) = try compareCheckpoints(role: "gradstyle-job", size: 64, prefixes: ["gradstyle."], model: model) {
+            try Self.gradStyleJob(encoder: model.path, data: $0, out: $1, batch: 4, environment: nil).run()
+        }
+        XCTAssertGreaterThan(compared, 10)
+        print("gradstyle 2 ranks vs 1 process: \(compared) tensors, largest difference \(gap)")
+        XCTAssertLessThan(gap, 1e-5)  // summation order
     }
 
     func testTwoRanksWithBatchBEndWithTheWeightsOfOneProcessWithBatch2B() throws {

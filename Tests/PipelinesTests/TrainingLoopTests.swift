@@ -85,6 +85,7 @@ final class TrainingLoopTests: XCTestCase {
             // Called after backward: every parameter has a gradient.
             averagedGradients.append(parameters.filter { $0.grad != nil }.count)
         }
+        func averageValues(_ tensors: [Tensor]) throws {}
     }
 
     func tmpDir() throws -> URL {

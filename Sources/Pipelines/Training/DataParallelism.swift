@@ -14,6 +14,9 @@ public protocol DataParallelism: AnyObject {
     func broadcast(_ tensors: [Tensor]) throws
     /// (b) Replaces each gradient by its mean over the processes (called in place, after backward).
     func averageGradients(_ parameters: [Tensor]) throws
+    /// Replaces each tensor by its mean over the processes (in place): running statistics a step keeps besides
+    /// the weights, e.g. StyleGAN2's mean path length, so every replica holds the global batch's value.
+    func averageValues(_ tensors: [Tensor]) throws
 }
 
 extension DataParallelism {
@@ -48,6 +51,7 @@ public final class SingleProcess: DataParallelism {
     public var worldSize: Int { 1 }
     public func broadcast(_ tensors: [Tensor]) throws {}
     public func averageGradients(_ parameters: [Tensor]) throws {}
+    public func averageValues(_ tensors: [Tensor]) throws {}
 }
 
 /// A batch a process can take its share of: images (N×…) or the rows of a labelled set.

@@ -197,7 +197,7 @@ public final class GradStyleTrainer: TrainingStep {
 
         switch options.misalign {
         case .warp:
-            let warp = RandomWarp.random(strengths: options.misalignStrengths(count: x.size(0)))
+            let warp = localWarp(rows: x.size(0), parallel: parallel)
             let xt = warp.apply(x)
             let (wt, pyramidT) = withNoGrad { model.encode(xt) }
             let trainsResiduals = options.editTrainsResiduals ?? true
@@ -209,14 +209,18 @@ public final class GradStyleTrainer: TrainingStep {
             total = total + ediLoss
             for (k, v) in ediParts { log["edi_\(k)"] = v }
             if options.lambdaAlign > 0 {
-                let targets = withNoGrad { model.reconstruct(latent: wt, pyramid: pyramidT, noise: .const).residuals }
+                // The GRMs' batch norm runs in training mode here. Across processes it shares the global batch's
+                // statistics only while gradients are recorded, so a data-parallel run records and detaches.
+                let targets = parallel.worldSize == 1
+                    ? withNoGrad { model.reconstruct(latent: wt, pyramid: pyramidT, noise: .const).residuals }
+                    : model.reconstruct(latent: wt, pyramid: pyramidT, noise: .const).residuals.map { $0.detach() }
                 let align = alignerLoss(edited.alignedResiduals, targets)
                 total = total + align * options.lambdaAlign
                 log["align"] = align.item()
                 log["align_rel"] = relativeAlignmentError(edited.alignedResiduals, targets)
             }
         case .featureWarp:
-            let warp = RandomWarp.random(strengths: options.misalignStrengths(count: x.size(0)))
+            let warp = localWarp(rows: x.size(0), parallel: parallel)
             let warped = rec.residuals.map { warp.apply(options.editTrainsResiduals ?? true ? $0 : $0.detach()) }
             let warpedFeatures = rec.features.map { warp.apply($0) }
             let edited = model.edit(residuals: warped, reconstructionFeatures: warpedFeatures, editedLatent: rec.latent)
@@ -241,6 +245,14 @@ public final class GradStyleTrainer: TrainingStep {
         step += 1
         history.append(log)
         return log
+    }
+
+    /// This process's rows of the warps drawn for the global batch (`options.batch`, the whole batch in one
+    /// process), so a data-parallel step warps each image as one process with the global batch would.
+    func localWarp(rows: Int, parallel: DataParallelism) -> RandomWarp {
+        guard parallel.worldSize > 1 else { return RandomWarp.random(strengths: options.misalignStrengths(count: rows)) }
+        let all = RandomWarp.random(strengths: options.misalignStrengths(count: options.batch))
+        return RandomWarp(matrices: all.matrices.slice(parallel.localRange(count: options.batch)))
     }
 
     public func lossTerms(_ log: [String: Double]) -> [String: Double] { log }

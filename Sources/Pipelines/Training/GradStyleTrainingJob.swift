@@ -30,6 +30,8 @@ public struct GradStyleTrainingJob {
     public var device: Device = .cpu
     public var quiet = false
     public var messages = TrainingMessages()
+    /// One process, or one rank of a data-parallel run (`options.batch` is then per rank).
+    public var distributed = DistributedTraining()
 
     public init(encoder: URL, data: URL, out: URL, steps: Int) {
         (self.encoder, self.data, self.out, self.steps) = (encoder, data, out, steps)
@@ -38,7 +40,16 @@ public struct GradStyleTrainingJob {
     public func run() throws {
         try options.validate()
         let base = try network.config()
-        let session = try TrainingSession(out: out, resume: resume, messages: messages)
+        let parallel = try distributed.join(job: ["verb": "train gradstyle", "encoder": encoder.path,
+                                                  "generator": generator?.path ?? "", "data": data.path, "out": out.path,
+                                                  "steps": "\(steps)", "resume": "\(resume)", "network": "\(base)",
+                                                  "weights": ([arcface].compactMap { $0?.path } + lpipsWeights.map(\.path)).joined(separator: ","),
+                                                  "bundle": "\(bundleName ?? "") \(mergeInto?.path ?? "")"],
+                                            options: options, device: device)
+        var options = options
+        options.batch *= parallel.worldSize  // the global batch, which the loop splits by rank
+        let messages = parallel.writesOutputs ? self.messages : TrainingMessages(say: { _ in }, note: { _ in })
+        let session = try TrainingSession(out: out, resume: resume, messages: messages, writes: parallel.writesOutputs)
 
         let inversion = try InversionModel.load(encoder, device: device)
         for note in inversion.notes { messages.note(note) }
@@ -71,8 +82,8 @@ public struct GradStyleTrainingJob {
         dataOptions.device = device
         let dataset = try ImageFolderDataset(root: data, options: dataOptions)
         let trainer = try GradStyleTrainer(model: model, data: dataset, options: options, losses: losses)
-        trainer.quiet = quiet
-        let loop = TrainingLoop(trainer)
+        trainer.quiet = quiet || !parallel.writesOutputs
+        let loop = TrainingLoop(trainer, parallel: parallel)
         try session.resumeIfAsked(loop)
 
         let name = bundleName ?? network.defaultBundleName

@@ -18,13 +18,15 @@ public enum StyleGAN2Losses {
 
     /// Path-length regularisation: ‖J_wᵀ y‖ for random image-space y, pulled towards its running mean.
     /// Returns the penalty, the batch's mean path length and the updated running mean.
-    public static func pathLength(fake: Tensor, latents: Tensor, meanPathLength: Double,
-                                  decay: Double = 0.01) -> (penalty: Tensor, pathMean: Double, newMean: Double) {
+    /// `overRanks` turns the batch's mean into the global batch's (the mean over data-parallel ranks).
+    public static func pathLength(fake: Tensor, latents: Tensor, meanPathLength: Double, decay: Double = 0.01,
+                                  overRanks: (Double) throws -> Double = { $0 }) rethrows
+        -> (penalty: Tensor, pathMean: Double, newMean: Double) {
         let pixels = Double(fake.size(2) * fake.size(3))
         let noise = fake.randnLike() / pixels.squareRoot()
         let grad = Autograd.grad(outputs: [(fake * noise).sum()], inputs: [latents], createGraph: true)[0]!
         let lengths = (grad.square().sum(dim: 2).mean(dim: 1)).sqrt()
-        let batchMean = lengths.mean().detach().item()
+        let batchMean = try overRanks(lengths.mean().detach().item())
         let newMean = meanPathLength + decay * (batchMean - meanPathLength)
         let penalty = (lengths - newMean).square().mean()
         return (penalty, batchMean, newMean)

@@ -85,10 +85,12 @@ public final class StyleGAN2Trainer: TrainingStep {
     }
     public private(set) var history: [StepLosses] = []
 
+    /// `stddevGroup`: the discriminator's minibatch-stddev group size (computed within each process's rows).
     public init(generator gConfig: GeneratorConfig, data: BatchSource, options: StyleGAN2TrainingOptions,
-                device: Device = .cpu) throws {
+                stddevGroup: Int = 4, device: Device = .cpu) throws {
         try options.validate()
         try gConfig.validate()
+        guard stddevGroup >= 1 else { throw ModelError("the minibatch-stddev group \(stddevGroup) must be at least 1") }
         guard data.resolution == gConfig.size else {
             throw ModelError("data resolution \(data.resolution) does not match the generator size \(gConfig.size)")
         }
@@ -96,7 +98,9 @@ public final class StyleGAN2Trainer: TrainingStep {
         self.data = data
         self.device = device
         generator = Generator(gConfig).to(device: device)
-        discriminator = Discriminator(DiscriminatorConfig(matching: gConfig)).to(device: device)
+        var dConfig = DiscriminatorConfig(matching: gConfig)
+        dConfig.stddevGroup = stddevGroup
+        discriminator = Discriminator(dConfig).to(device: device)
         generatorEMA = Generator(gConfig).to(device: device)
         _ = try EMA(generatorEMA, source: generator)
         generator.modulationStrategy = ModulationStrategy(rawValue: options.modulation)!
@@ -114,41 +118,81 @@ public final class StyleGAN2Trainer: TrainingStep {
         TrainingCadence(batch: options.batch, sampleEvery: options.sampleEvery, checkpointEvery: options.checkpointEvery)
     }
 
-    /// W+ codes for a batch, with style mixing at a random crossover with probability `mixing`.
-    func latents(_ batch: Int) -> Tensor {
-        let g = generator
-        let sd = g.styleDim
+    /// The random inputs of a batch's W+ codes: z (and a second z with a crossover when styles mix).
+    struct StyleDraw {
+        var z: Tensor
+        var mix: (z: Tensor, crossover: Int)?
+    }
+
+    /// Draws the style inputs of `count` rows, with style mixing at a random crossover with probability `mixing`,
+    /// on the CPU generator (the same draws on every device).
+    func drawStyles(_ count: Int) -> StyleDraw {
+        let sd = generator.styleDim
         if options.mixing > 0, Tensor.rand([1]).item() < options.mixing {
-            let w1 = g.mapping(Tensor.randn([batch, sd], device: device))
-            let w2 = g.mapping(Tensor.randn([batch, sd], device: device))
-            let crossover = Int(Tensor.randint(1, g.latentCount, [1]).item())
-            return g.mixLatents(w1, w2, crossover: crossover)
+            let z1 = Tensor.randn([count, sd]), z2 = Tensor.randn([count, sd])
+            return StyleDraw(z: z1, mix: (z2, Int(Tensor.randint(1, generator.latentCount, [1]).item())))
         }
-        return g.broadcastLatent(g.mapping(Tensor.randn([batch, sd], device: device)))
+        return StyleDraw(z: Tensor.randn([count, sd]))
+    }
+
+    /// This process's rows of the style inputs drawn for a global batch of `count` (mapping is per row, so its W+
+    /// rows equal those of one process with the global batch).
+    func drawLocalStyles(_ count: Int, parallel: DataParallelism) -> StyleDraw {
+        var d = drawStyles(count)
+        guard parallel.worldSize > 1 else { return d }
+        let rows = parallel.localRange(count: count)
+        d.z = d.z.slice(rows)
+        d.mix = d.mix.map { ($0.z.slice(rows), $0.crossover) }
+        return d
+    }
+
+    /// The W+ codes of drawn style inputs.
+    func latents(_ d: StyleDraw) -> Tensor {
+        let g = generator
+        let w1 = g.mapping(d.z.to(device: device))
+        guard let mix = d.mix else { return g.broadcastLatent(w1) }
+        return g.mixLatents(w1, g.mapping(mix.z.to(device: device)), crossover: mix.crossover)
     }
 
     public func nextBatch() throws -> Tensor { try data.nextBatch(options.batch) }
 
-    /// The real images on the training device, randomly mirrored.
-    func realImages(_ batch: Tensor) -> Tensor {
+    /// The real images on the training device, randomly mirrored. The flips are drawn for the global batch and
+    /// this process keeps its rows, so a data-parallel step mirrors what one process with the global batch would.
+    func realImages(_ batch: Tensor, parallel: DataParallelism) -> Tensor {
         var x = batch.to(.float32, device: device)
         if options.xflip {
-            let flip = Tensor.rand([x.size(0), 1, 1, 1], device: device).lt(0.5)
-            x = x.flip([3]).where(flip, x)
+            let flip = Tensor.rand([options.batch, 1, 1, 1]).slice(parallel.localRange(count: options.batch))
+            x = x.flip([3]).where(flip.lt(0.5).to(device: device), x)
         }
         return x
     }
 
-    /// One iteration: a D step (+ lazy R1), a G step (+ lazy path length), the EMA update.
+    /// One iteration: a D step (+ lazy R1), a G step (+ lazy path length), the EMA update. In a data-parallel run
+    /// `batch` is this process's slice of the global batch (`options.batch`); latents and flips are drawn for the
+    /// global batch and sliced, synthesis and path-length noise are drawn for the slice (see docs/DISTRIBUTED.md).
     public func train(on batch: Tensor, parallel: DataParallelism) throws -> StepLosses {
         var losses = StepLosses()
-        let real = realImages(batch)
-        let batch = real.size(0)
+        // Everything drawn for the global batch comes first, from the shared stream (the same on every rank).
+        let real = realImages(batch, parallel: parallel)
+        let batch = options.batch
+        let regularizesD = options.r1 > 0 && step % options.dRegEvery == 0
+        let regularizesG = options.pathRegularize > 0 && step % options.gRegEvery == 0
+        let dStyles = drawLocalStyles(batch, parallel: parallel), gStyles = drawLocalStyles(batch, parallel: parallel)
+        // Every rank takes at least one row of the path batch.
+        let pathBatch = Swift.max(parallel.worldSize, batch / options.pathBatchShrink)
+        let pathStyles = regularizesG ? drawLocalStyles(pathBatch, parallel: parallel) : nil
+        // Then the draws sized by this rank's rows (synthesis noise, the path-length projection) run on a stream
+        // seeded per step and rank, and the shared stream continues where it was: its position never depends on
+        // the slice sizes, so every later global draw stays the one of a single process.
+        let noiseSeed = UInt64(Tensor.randint(0, 1 << 62, [1]).item())
+        let shared = Torch.cpuRNGState
+        Torch.manualSeed(RankRandomStreams.rankSeed(seed: noiseSeed, rank: parallel.rank))
+        defer { Torch.cpuRNGState = shared }
 
         // Discriminator.
         generator.setRequiresGrad(false)
         discriminator.setRequiresGrad(true)
-        let fake = withNoGrad { generator.synthesis(latents(batch), noise: .random) }
+        let fake = withNoGrad { generator.synthesis(latents(dStyles), noise: .random) }
         let fakePred = discriminator(fake)
         let realPred = discriminator(real)
         let dLoss = StyleGAN2Losses.discriminator(real: realPred, fake: fakePred)
@@ -159,7 +203,7 @@ public final class StyleGAN2Trainer: TrainingStep {
         losses.realScore = realPred.mean().item()
         losses.fakeScore = fakePred.mean().item()
 
-        if options.r1 > 0, step % options.dRegEvery == 0 {
+        if regularizesD {
             let r = real.detach().requiresGrad(true)
             let pred = discriminator(r)
             let r1 = StyleGAN2Losses.r1Penalty(realPrediction: pred, realImages: r)
@@ -172,18 +216,21 @@ public final class StyleGAN2Trainer: TrainingStep {
         // Generator.
         generator.setRequiresGrad(true)
         discriminator.setRequiresGrad(false)
-        let gFake = generator.synthesis(latents(batch), noise: .random)
+        let gFake = generator.synthesis(latents(gStyles), noise: .random)
         let gLoss = StyleGAN2Losses.generator(fake: discriminator(gFake))
         generator.zeroGrad()
         gLoss.backward()
         try parallel.step(gOptim)
         losses.g = gLoss.item()
 
-        if options.pathRegularize > 0, step % options.gRegEvery == 0 {
-            let pathBatch = Swift.max(1, batch / options.pathBatchShrink)
-            let lat = latents(pathBatch)
+        if let pathStyles {
+            let lat = latents(pathStyles)
             let img = generator.synthesis(lat, noise: .random)
-            let pl = StyleGAN2Losses.pathLength(fake: img, latents: lat, meanPathLength: meanPathLength)
+            let pl = try StyleGAN2Losses.pathLength(fake: img, latents: lat, meanPathLength: meanPathLength) { mean in
+                let t = Tensor([mean])
+                try parallel.averageValues([t])
+                return t.item()
+            }
             meanPathLength = pl.newMean
             generator.zeroGrad()
             (pl.penalty * (options.pathRegularize * Double(options.gRegEvery)) + img.flatten()[0] * 0).backward()

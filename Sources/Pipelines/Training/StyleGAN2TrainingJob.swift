@@ -17,12 +17,17 @@ public struct StyleGAN2TrainingJob {
     public var mappingLayers = 8
     public var channelMultiplier = 2
     public var channels: [Int: Int]?
+    /// The discriminator's minibatch-stddev group size. In a data-parallel run each process groups its own rows
+    /// (as multi-GPU StyleGAN2 training does), so only with 1 is D's output independent of the split.
+    public var stddevGroup = 4
     public var options = StyleGAN2TrainingOptions()
     /// Continue `out/checkpoint.safetensors` (without it, a folder holding one is refused).
     public var resume = false
     public var device: Device = .cpu
     public var quiet = false
     public var messages = TrainingMessages()
+    /// One process, or one rank of a data-parallel run (`options.batch` is then per rank).
+    public var distributed = DistributedTraining()
 
     public init(data: URL, out: URL, resolution: Int, length: TrainingLength) {
         (self.data, self.out, self.resolution, self.length) = (data, out, resolution, length)
@@ -33,13 +38,22 @@ public struct StyleGAN2TrainingJob {
                                      channelMultiplier: channelMultiplier)
         if let channels { config.channels = channels }
         try config.validate()
+        let parallel = try distributed.join(job: ["verb": "train stylegan2", "data": data.path, "out": out.path,
+                                                  "length": "\(length)", "resume": "\(resume)",
+                                                  "generator": "\(resolution) \(styleDim) \(mappingLayers) \(config.channels.sorted { $0.key < $1.key })",
+                                                  "stddev_group": "\(stddevGroup)"],
+                                            options: options, device: device)
+        var options = options
+        options.batch *= parallel.worldSize  // the global batch, which the loop splits by rank (and the EMA decay uses)
+        let messages = parallel.writesOutputs ? self.messages : TrainingMessages(say: { _ in }, note: { _ in })
         var dataOptions = ImageFolderDataset.Options(resolution: resolution)
         dataOptions.device = device
         let dataset = try ImageFolderDataset(root: data, options: dataOptions)
-        let session = try TrainingSession(out: out, resume: resume, messages: messages)
-        let trainer = try StyleGAN2Trainer(generator: config, data: dataset, options: options, device: device)
-        trainer.quiet = quiet
-        let loop = TrainingLoop(trainer)
+        let session = try TrainingSession(out: out, resume: resume, messages: messages, writes: parallel.writesOutputs)
+        let trainer = try StyleGAN2Trainer(generator: config, data: dataset, options: options, stddevGroup: stddevGroup,
+                                           device: device)
+        trainer.quiet = quiet || !parallel.writesOutputs
+        let loop = TrainingLoop(trainer, parallel: parallel)
         try session.resumeIfAsked(loop)
         guard try session.train(loop, until: length, description: { target in
             "training \(resolution)² StyleGAN2 (\(trainer.generator.parameterCount.grouped) generator parameters) on \(dataset.count) images until step \(target)"

@@ -29,10 +29,10 @@ import Torch
 /// - (d) start: the model's parameters and buffers (`replicatedTensors`) are broadcast from rank 0 before the first
 ///   step, after any resume.
 ///
-/// Every process draws everything else (noise, latents, mixing, warps, flips) from its own copy of the shared
-/// generator too, sized by its slice: the copies stay in step while the slices have equal sizes, and the draws are
-/// then the same on every process (the fakes of a StyleGAN2 step repeat across processes). A distributed
-/// implementation that wants independent draws per process must give each its own stream and checkpoint them all.
+/// Every process draws everything else from its own copy of the shared generator too. Steps that can draw for the
+/// global batch and keep their rows do so (StyleGAN2's latents, mixing and flips, GradStyle's warps), which is what
+/// one process draws; draws sized by the slice keep the copies in step while the slices have equal sizes
+/// (StyleGAN2 runs its slice-sized noise on a per-step, per-rank stream instead; see docs/DISTRIBUTED.md).
 public final class TrainingLoop<Step: TrainingStep> {
     public let step: Step
     public let parallel: DataParallelism

@@ -23,6 +23,8 @@ public struct HFGITrainingJob {
     public var device: Device = .cpu
     public var quiet = false
     public var messages = TrainingMessages()
+    /// One process, or one rank of a data-parallel run (`options.batch` is then per rank).
+    public var distributed = DistributedTraining()
 
     public init(encoder: URL, data: URL, out: URL, steps: Int) {
         (self.encoder, self.data, self.out, self.steps) = (encoder, data, out, steps)
@@ -30,7 +32,14 @@ public struct HFGITrainingJob {
 
     public func run() throws {
         try options.validate()
-        let session = try TrainingSession(out: out, resume: resume, messages: messages)
+        let parallel = try distributed.join(job: ["verb": "train hfgi", "encoder": encoder.path, "data": data.path,
+                                                  "out": out.path, "steps": "\(steps)", "resume": "\(resume)",
+                                                  "weights": ([arcface].compactMap { $0?.path } + lpipsWeights.map(\.path)).joined(separator: ",")],
+                                            options: options, device: device)
+        var options = options
+        options.batch *= parallel.worldSize  // the global batch, which the loop splits by rank
+        let messages = parallel.writesOutputs ? self.messages : TrainingMessages(say: { _ in }, note: { _ in })
+        let session = try TrainingSession(out: out, resume: resume, messages: messages, writes: parallel.writesOutputs)
 
         let inversion = try InversionModel.load(encoder, device: device)
         let model: HFGIModel
@@ -60,10 +69,10 @@ public struct HFGITrainingJob {
             notes.append("no ArcFace weights: the identity term is left out")
         }
         let step = try HFGITrainingStep(model: model, data: dataset, options: options, losses: losses)
-        step.quiet = quiet
+        step.quiet = quiet || !parallel.writesOutputs
         for note in notes { messages.note(note) }
 
-        let loop = TrainingLoop(step)
+        let loop = TrainingLoop(step, parallel: parallel)
         try session.resumeIfAsked(loop)
         let trained = model.residue.parameterCount + model.gridAlign.parameterCount
         guard try session.train(loop, until: .steps(steps), description: { target in
