@@ -1,15 +1,16 @@
 import ArgumentParser
 import Foundation
 import Pipelines
+import Serving
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: engine (op-call overhead, conv peak), generator (synthesis speed), encoder (e4e forward), gradstyle (invert + edit, per stage).")
+        abstract: "Benchmarks: engine (op-call overhead, conv peak), generator (synthesis speed), encoder (e4e forward), gradstyle (invert + edit, per stage), serve (slider→image latency of the web editor).")
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "What to benchmark: engine, generator, encoder, gradstyle.")
+    @Argument(help: "What to benchmark: engine, generator, encoder, gradstyle, serve (--repeats slider edits over loopback HTTP; --model).")
     var target: String = "engine"
 
     @Option(help: "Repetitions per measurement (the median is reported).")
@@ -50,8 +51,14 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        if target == "serve" {
+            guard repeats <= 10_000 else { throw ValidationError("--repeats must be at most 10000 for serve") }
+            if json != nil { throw ValidationError("--json does not apply to bench serve") }
+            if let model_, !FileManager.default.fileExists(atPath: model_) { throw ValidationError("--model \(model_): no such file") }
+            return
+        }
         guard let target = BenchJob.Target(rawValue: target) else {
-            throw ValidationError("unknown benchmark '\(self.target)': expected engine, generator, encoder or gradstyle")
+            throw ValidationError("unknown benchmark '\(self.target)': expected engine, generator, encoder, gradstyle or serve")
         }
         if target != .engine { _ = try batchList() }  // engine takes no batch sizes
         if target == .generator, generator == nil, ![4, 8, 16, 32, 64, 128, 256, 512, 1024].contains(size ?? 256) {
@@ -77,6 +84,15 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let device = try global.apply()
+        if target == "serve" {
+            guard let model = model_.map({ URL(fileURLWithPath: $0) }) ?? DemoCommand.defaultModel() else {
+                throw ValidationError("no model: models/default/model.safetensors is missing; pass --model BUNDLE")
+            }
+            var options = ServeOptions(model: model)
+            options.device = device
+            try ServeCommand.benchmarkEdits(options, steps: repeats)
+            return
+        }
         var job = BenchJob(target: BenchJob.Target(rawValue: target)!)
         job.repeats = repeats
         job.batches = job.target == .engine ? nil : try batchList()

@@ -59,18 +59,27 @@ struct ServeCommand: ParsableCommand {
         options.port = UInt16(port)
         options.maxUploadBytes = maxUploadMb << 20
         options.device = device
-        if benchEdits != nil { options.port = 0 }
-        let service = try EditorService(options: options)
-        defer { service.shutdown() }
         if let benchEdits {
-            let r = try EditorServer(service: service).measureEditLatency(steps: benchEdits)
-            print(String(format: "serve: slider→image over HTTP, %d edits: median %.1f ms, max %.1f ms (in the server: median %.1f ms)",
-                         r.steps, r.medianMs, r.maxMs, r.serverMedianMs))
+            try Self.benchmarkEdits(options, steps: benchEdits)
             return
         }
+        let service = try EditorService(options: options)
+        defer { service.shutdown() }
         try EditorServer(service: service).runUntilInterrupted { url in
             print("gradstyle serve: \(url) (model \(modelURL.path); Ctrl-C stops and deletes the uploads)")
             fflush(stdout)
         }
+    }
+
+    /// Times `steps` slider edits over loopback HTTP on a server started for it (any free port), prints one line.
+    /// `serve --bench-edits N` and `bench serve` both run this.
+    static func benchmarkEdits(_ options: ServeOptions, steps: Int) throws {
+        var options = options
+        options.port = 0
+        let service = try EditorService(options: options)
+        defer { service.shutdown() }
+        let r = try EditorServer(service: service).measureEditLatency(steps: steps)
+        print(String(format: "serve: slider→image over HTTP, %d edits: median %.1f ms, max %.1f ms (in the server: median %.1f ms)",
+                     r.steps, r.medianMs, r.maxMs, r.serverMedianMs))
     }
 }

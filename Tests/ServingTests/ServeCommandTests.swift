@@ -91,4 +91,19 @@ extension ServeCommandTests {
         XCTAssertEqual(numbers.count, 3, text)
         XCTAssertGreaterThanOrEqual(numbers[0], numbers[2], text)
     }
+
+    func testBenchServeMeasuresTheSameWay() throws {
+        let binary = Self.binary
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { return XCTFail("no gradstyle binary at \(binary.path)") }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["bench", "serve", "--model", F.model.path, "--repeats", "2"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 0, text)
+        XCTAssertTrue(text.hasPrefix("serve: slider→image over HTTP, 2 edits: median "), text)
+    }
 }
