@@ -35,7 +35,7 @@ struct DirectionsSampleCommand: ParsableCommand {
 
     func validate() throws {
         try OptionCheck.count(count, "--count", max: 100_000_000)
-        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.batch(batch)
         try OptionCheck.double(truncation, "--truncation", -100...100)
     }
 

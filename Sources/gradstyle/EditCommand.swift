@@ -53,7 +53,7 @@ struct EditCommand: ParsableCommand {
             throw ValidationError("invalid --method '\(method)': expected gradstyle, e4e, single-stage or hfgi")
         }
         guard !edit.isEmpty || !sweep.isEmpty else { throw ValidationError("give at least one --edit or --sweep") }
-        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.batch(batch)
         _ = try requests()
     }
 

@@ -79,7 +79,7 @@ struct EvalPairsCommand: ParsableCommand {
             let pairOnly: [(String, Bool)] = [("--pred", pred != nil), ("--target", target != nil), ("--metrics", metrics != nil),
                                               ("--lpips-weights", !lpipsWeights.isEmpty), ("--arcface", arcface != nil), ("--csv", csv != nil)]
             if let (name, _) = pairOnly.first(where: { $0.1 }) { throw ValidationError("\(name) does not apply to --fid") }
-            guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+            try OptionCheck.batch(batch)
             if inception != nil && classifier != nil { throw ValidationError("give --inception or --classifier, not both") }
             guard kidSubsets >= 1, kidSubsetSize >= 2 else { throw ValidationError("--kid-subsets must be ≥ 1 and --kid-subset-size ≥ 2") }
         } else {

@@ -43,7 +43,7 @@ struct GenerateCommand: ParsableCommand {
         guard NoiseMode(rawValue: noiseMode) != nil else {
             throw ValidationError("invalid --noise-mode '\(noiseMode)': expected const, random or none")
         }
-        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.batch(batch)
         try OptionCheck.double(truncation, "--truncation", -100...100)
         if let seeds { _ = try GenerateJob.parseSeeds(seeds) }
         guard out != nil || outNpy != nil else { throw ValidationError("give --out and/or --out-npy") }

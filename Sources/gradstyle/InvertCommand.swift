@@ -46,7 +46,7 @@ struct InvertCommand: ParsableCommand {
         if let method, InversionJob.Method(rawValue: method) == nil {
             throw ValidationError("invalid --method '\(method)': expected e4e, gradstyle, single-stage or hfgi")
         }
-        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.batch(batch)
         try OptionCheck.count(outputSize, "--output-size", max: 8192)
         if align, outputSize != nil {
             throw ValidationError("--output-size does not apply with --align: outputs have each photo's own size")

@@ -50,7 +50,7 @@ struct TrainHFGICommand: ParsableCommand {
 
     func validate() throws {
         try OptionCheck.count(steps, "--steps")
-        try OptionCheck.count(batch, "--batch", max: 4096)
+        try OptionCheck.batch(batch)
         try OptionCheck.positive(learningRate, "--lr", max: 10)
         guard ["ranger", "adam"].contains(optimizer) else { throw ValidationError("invalid --optimizer '\(optimizer)': ranger or adam") }
         for (value, flag) in [(lambdaL2, "--lambda-l2"), (lambdaLpips, "--lambda-lpips"), (lambdaId, "--lambda-id"), (lambdaRes, "--lambda-res")] {

@@ -31,7 +31,7 @@ public struct LatentSampling {
 
     public func validate() throws {
         guard count >= 1 else { throw ModelError("--count must be at least 1, got \(count)") }
-        guard batch >= 1 else { throw ModelError("--batch must be at least 1, got \(batch)") }
+        guard batch >= 1 else { throw ModelError("the batch size must be at least 1, got \(batch)") }
         guard truncation.isFinite else { throw ModelError("--truncation must be a number, got \(truncation)") }
     }
 

@@ -41,7 +41,7 @@ public struct FIDJob {
     }
 
     public func run() throws -> Result {
-        guard batch >= 1 else { throw PipelineError("--batch must be at least 1, got \(batch)") }
+        guard batch >= 1 else { throw PipelineError("the batch size must be at least 1, got \(batch)") }
         guard kidSubsets >= 1, kidSubsetSize >= 2 else {
             throw PipelineError("KID needs at least 1 subset of at least 2 images, got \(kidSubsets) × \(kidSubsetSize)")
         }

@@ -59,7 +59,7 @@ public struct GenerateJob {
     var isFolderOutput: Bool { out.map { $0.pathExtension.lowercased() != "png" } ?? false }
 
     public func run() throws -> Result {
-        guard batch >= 1 else { throw ModelError("--batch must be at least 1, got \(batch)") }
+        guard batch >= 1 else { throw ModelError("the batch size must be at least 1, got \(batch)") }
         guard truncation.isFinite else { throw ModelError("--truncation must be a finite number") }
         if out == nil && outNPY == nil { throw ModelError("nothing to write: give --out and/or --out-npy") }
         if let outNPY, outNPY.pathExtension.lowercased() != "npy" {
