@@ -114,8 +114,10 @@ final class CommandLineContractTests: XCTestCase {
             Case(["invert", "--model", m, "--input", "in", "--out", "out"], mentions: m),
             Case(["invert", "--model", m, "--input", folder, "--out", "out"], mentions: folder),
             Case(["train", "stylegan2", "--data", folder, "--resolution", "8", "--steps", "1", "--out", "out"], mentions: folder),
-            // Not `train encoder` and `train gradstyle` yet: with a missing network file they leave an empty out/
-            // (the output lock is taken before the inputs are checked), and train encoder prints a note first.
+            // The trainings check their inputs before they lock (and so create) the output folder.
+            Case(["train", "encoder", "--generator", m, "--data", "in", "--out", "out", "--steps", "1"], mentions: m),
+            Case(["train", "gradstyle", "--encoder", m, "--data", "in", "--out", "out", "--steps", "1"], mentions: m),
+            Case(["train", "hfgi", "--encoder", m, "--data", "in", "--out", "out", "--steps", "1"], mentions: m),
             Case(["train", "classifier", "--data", folder, "--out", "out"], mentions: folder),
         ])
     }

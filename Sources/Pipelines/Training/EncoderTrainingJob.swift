@@ -67,7 +67,8 @@ public struct EncoderTrainingJob {
         var options = options
         options.batch *= parallel.worldSize  // the global batch, which the loop splits by rank
         let messages = parallel.writesOutputs ? self.messages : TrainingMessages(say: { _ in }, note: { _ in })
-        let session = try TrainingSession(out: out, resume: resume, messages: messages, writes: parallel.writesOutputs)
+        let session = try TrainingSession(out: out, resume: resume, messages: messages, writes: parallel.writesOutputs,
+                                          inputs: [generator, data, backboneWeights, arcface] + lpipsWeights.map(Optional.some))
         let perceptual: LPIPS? = lpipsWeights.isEmpty ? nil : try LPIPS.load(network: .alex, files: lpipsWeights, device: device)
         if perceptual == nil, options.lambdaLPIPS > 0 { messages.note("no LPIPS weights: the LPIPS term is left out") }
         let identity = try arcface.map { try IDLoss.load($0, device: device) }

@@ -49,7 +49,8 @@ public struct GradStyleTrainingJob {
         var options = options
         options.batch *= parallel.worldSize  // the global batch, which the loop splits by rank
         let messages = parallel.writesOutputs ? self.messages : TrainingMessages(say: { _ in }, note: { _ in })
-        let session = try TrainingSession(out: out, resume: resume, messages: messages, writes: parallel.writesOutputs)
+        let session = try TrainingSession(out: out, resume: resume, messages: messages, writes: parallel.writesOutputs,
+                                          inputs: [encoder, data, generator, mergeInto, arcface] + lpipsWeights.map(Optional.some))
 
         let inversion = try InversionModel.load(encoder, device: device)
         for note in inversion.notes { messages.note(note) }

@@ -35,7 +35,12 @@ struct TrainingSession {
 
     /// `writes`: whether this process writes the folder (rank 0 of a data-parallel run; the others neither lock it
     /// nor say anything).
-    init(out: URL, resume: Bool, messages: TrainingMessages, writes: Bool = true) throws {
+    /// `inputs` (the files and folders the run reads) are checked first, so a missing one is one line and leaves no
+    /// output folder behind.
+    init(out: URL, resume: Bool, messages: TrainingMessages, writes: Bool = true, inputs: [URL?] = []) throws {
+        for case let url? in inputs where !FileManager.default.fileExists(atPath: url.path) {
+            throw PipelineError("\(url.path): no such file or folder")
+        }
         lock = writes ? try OutputLock(out) : nil
         hasCheckpoint = FileManager.default.fileExists(atPath: out.appendingPathComponent(TrainingFiles.checkpoint).path)
         if hasCheckpoint && !resume { throw TrainingCheckpointExists(folder: out) }
