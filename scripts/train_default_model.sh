@@ -15,7 +15,8 @@
 #      and the one-shot baseline (32², full attention) → $RUN/gradstyle/model.safetensors
 # Step counts default to the shipped model's (MODEL_CARD.md); the shipped one-shot baseline was trained before the
 # fusion stopped learning from the editing losses, hence its --edit-trains-fusion.
-#   7. copy the small files into models/default/
+#   7. HFGI's networks at GradStyle's budget on the bundle's e4e → $RUN/hfgi/model.safetensors
+#   8. the bundle with HFGI merged in, and the small files, into models/default/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BIN:-.build/release/gradstyle}
@@ -24,6 +25,7 @@ GAN_STEPS=${GAN_STEPS:-5000}
 ENC_STEPS=${ENC_STEPS:-3000}
 GS_STEPS=${GS_STEPS:-1000}
 SS_STEPS=${SS_STEPS:-500}
+HFGI_STEPS=${HFGI_STEPS:-1000}
 CLS_STEPS=${CLS_STEPS:-2000}
 [ -x "$B" ] || swift build -c release --product gradstyle
 resume() { [ -f "$1/checkpoint.safetensors" ] && echo --resume || true; }
@@ -57,8 +59,12 @@ $B train gradstyle --encoder $RUN/encoder/model.safetensors --data $RUN/data --o
   --single-stage --edit-trains-fusion --merge-into $RUN/gradstyle/model.safetensors --checkpoint-every 100 --sample-every 100 --seed 6 \
   --threads 1 $(resume $RUN/single_stage)
 
+$B train hfgi --encoder $RUN/single_stage/model.safetensors --data $RUN/data --out $RUN/hfgi --steps $HFGI_STEPS \
+  --batch 4 --optimizer adam --lr 0.0005 --lambda-lpips 0 --lambda-id 0 --noise const --checkpoint-every 50 \
+  --sample-every 100 --seed 9 --threads 1 $(resume $RUN/hfgi)
+
 mkdir -p models/default/directions
-cp $RUN/single_stage/model.safetensors models/default/model.safetensors
+scripts/merge_bundle_networks.py $RUN/single_stage/model.safetensors $RUN/hfgi/model.safetensors models/default/model.safetensors
 cp $RUN/classifier/classifier.safetensors models/default/classifier.safetensors
 cp $RUN/directions/*.npy $RUN/directions/*.json models/default/directions/
 echo "models/default updated"
