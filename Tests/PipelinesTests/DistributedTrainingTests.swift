@@ -307,11 +307,17 @@ final class DistributedTrainingTests: XCTestCase {
                                                   "MASTER_ADDR": "node0", "MASTER_PORT": "29500"])
         XCTAssertEqual(ok, DistributedEnvironment(rank: 3, worldSize: 4, localRank: 1, masterAddress: "node0", masterPort: 29500))
         XCTAssertEqual(try DistributedEnvironment.from(ok!.variables), ok)
-        // Under torchrun the agent hosts the store: every rank joins it, keys under the restart's prefix.
+        XCTAssertEqual(ok?.storePort, 29500)
+        // Under torchrun the agent holds MASTER_PORT with a store our ranks cannot speak to: rank 0 hosts ours on
+        // the next port.
         var elastic = ok!.variables
         elastic["TORCHELASTIC_USE_AGENT_STORE"] = "True"
         elastic["TORCHELASTIC_RESTART_COUNT"] = "2"
-        XCTAssertEqual(try DistributedEnvironment.from(elastic)?.agentStorePrefix, "/worker/attempt_2")
+        XCTAssertEqual(try DistributedEnvironment.from(elastic)?.storePort, 29501)
+        elastic["MASTER_PORT"] = "65535"
+        XCTAssertThrowsError(try DistributedEnvironment.from(elastic)) {
+            XCTAssertTrue("\($0)".hasPrefix("MASTER_PORT=65535 leaves no port for the rendezvous store"), "\($0)")
+        }
         let cases: [([String: String], String)] = [
             (["WORLD_SIZE": "2", "MASTER_ADDR": "h", "MASTER_PORT": "1"], "RANK is not set"),
             (["WORLD_SIZE": "2", "RANK": "2", "MASTER_ADDR": "h", "MASTER_PORT": "1"], "RANK=2 is outside 0..<2"),
