@@ -8,7 +8,7 @@
 #
 # Other load on the machine distorts the figures: run it on idle cores (docs/PERFORMANCE.md says how it was run).
 set -euo pipefail
-B=$(realpath "${1:?gradstyle binary}"); W=${2:-$(mktemp -d)}; shift 2 || true
+B=$(realpath "${1:?gradstyle binary}"); W=${2:-$(mktemp -d)}; shift; [ $# -gt 0 ] && shift
 WHICH=${*:-classifier encoder stylegan2}
 M=$(cd "$(dirname "$0")/.." && pwd)/models/default/model.safetensors
 mkdir -p "$W"; D=$W/faces
