@@ -64,14 +64,15 @@ PY
 
 T="--threads 1 --quiet --seed 3"
 [ -f "$D/labels.csv" ] || "$B" data synth --count 24 --out "$D" --size 64 --seed 1 --quiet
-# cls|enc OUT BATCH LAUNCHER...: the training, started by LAUNCHER (the binary, or torchrun … binary)
+# cls|enc OUT BATCH LAUNCHER...: the training, started by LAUNCHER (the binary, or torchrun … binary); EXTRA: more
+# options of the verb
 cls() { local out=$1 batch=$2; shift 2
   "$@" train classifier --data "$D" --size 32 --widths 8,8 --steps 4 --no-flip --checkpoint-every 100 $T \
-    --out "$out" --batch "$batch"; }
+    --out "$out" --batch "$batch" ${EXTRA:-}; }
 enc() { local out=$1 batch=$2; shift 2
   "$@" train encoder --generator "$W/quiet-generator.safetensors" --data "$D" --type e4e --input-size 32 --units 1,1,1,1 --width 0.25 \
     --optimizer adam --steps 3 --no-xflip --lpips-lambda 0 --sample-every 100 --checkpoint-every 100 $T \
-    --out "$out" --batch "$batch"; }
+    --out "$out" --batch "$batch" ${EXTRA:-}; }
 port() { "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 status=0
 
@@ -98,7 +99,7 @@ echo "== 2. train encoder: torchrun --nproc-per-node 2 --batch 2 vs --batch 4"
 enc "$W/enc1" 4 "$B"
 enc "$W/enc2" 2 "$TR" --no-python --nproc-per-node 2 --master-port "$(port)" "$B"
 compare "$W/enc1/model.safetensors" "$W/enc2/model.safetensors" "$ENCODER_TOL" encoder || status=1
-enc "$W/encp" 2 "$B" --nproc 2
+EXTRA="--nproc 2" enc "$W/encp" 2 "$B"
 compare "$W/encp/model.safetensors" "$W/enc2/model.safetensors" 0 "encoder, torchrun vs --nproc 2" || status=1
 
 echo "== 3. train classifier: two torchrun agents (--nnodes 2, node ranks 0 and 1) --batch 4 vs --batch 8"
@@ -135,7 +136,9 @@ set -e
 echo "killed worker $victim; torchrun exited $rc after $(python3 -c "print(f'{$ended-$started:.1f}')") s; its output:"
 sed 's/^/    /' "$W/kill.log" | tail -40
 left=$(pgrep -f -- "--out $W/kill" || true)
-if [ -z "$victim" ] || [ "$rc" = 0 ] || [ -n "$left" ]; then echo "kill: FAIL (victim '$victim', rc $rc, left '$left')"; status=1
-else echo "kill: ok (torchrun exited non-zero, no process of the run left)"; fi
+crash=$(grep -c "Fatal error\|crashed\|SIGILL\|SIGSEGV" "$W/kill.log" || true)
+if [ -z "$victim" ] || [ "$rc" = 0 ] || [ -n "$left" ] || [ "$crash" != 0 ]; then
+  echo "kill: FAIL (victim '$victim', rc $rc, left '$left', crash reports $crash)"; status=1
+else echo "kill: ok (torchrun exited non-zero, the other rank without a crash, no process of the run left)"; fi
 [ $status = 0 ] && echo "all checks passed ($W)"
 exit $status

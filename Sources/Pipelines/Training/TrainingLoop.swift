@@ -94,14 +94,6 @@ public final class TrainingLoop<Step: TrainingStep> {
 
     // MARK: - The loop
 
-    /// One step on this process's slice. With several processes the collectives inside autograd (synchronised batch
-    /// norm, forward and backward) fail when a peer dies; libtorch reports that as an operation's failure, which
-    /// here is thrown, as the gradient all-reduce's own failure is, so the rank exits with one line, not a trap.
-    private func train(on batch: Step.Batch) throws -> Step.Losses {
-        guard parallel.worldSize > 1 else { return try step.train(on: batch, parallel: parallel) }
-        return try withTorchErrors { try step.train(on: batch, parallel: parallel) }
-    }
-
     /// Trains until `length`, writing samples (`samples/NNNNNN.png`) and checkpoints into `outDirectory`.
     public func run(until length: TrainingLength, outDirectory: URL) throws {
         // (c) The writer holds the folder's lock; the other ranks never write there (and, as other processes, would
@@ -121,7 +113,7 @@ public final class TrainingLoop<Step: TrainingStep> {
         while step.step < last {
             timing.begin(allReduceSeconds: parallel.allReduceSeconds)
             let batch = parallel.localPart(of: try step.nextBatch())                                   // (a)
-            let losses = try train(on: batch)                                                          // (b) inside
+            let losses = try step.train(on: batch, parallel: parallel)                                 // (b) inside
             timing.end(allReduceSeconds: parallel.allReduceSeconds)
             let n = step.step
             try TrainingDivergence.check(step.lossTerms(losses), step: n, outDirectory: outDirectory)

@@ -47,6 +47,13 @@ public final class DataParallel {
         group = try ProcessGroup(store: store, backend: backend, rank: environment.rank,
                                  size: environment.worldSize, timeout: timeout)
         group.synchronizesBatchNorm = true
+        // A peer lost inside an operation (synchronised batch norm) cannot be thrown from there: end this rank with
+        // one line, as a thrown error would (the CLI's "Error: " line, which `LocalLauncher` quotes).
+        let rank = environment.rank
+        unscopedFailure.handler = { message in
+            FileHandle.standardError.write(Data("Error: rank \(rank): \(message)\n".utf8))
+            exit(1)
+        }
         self.environment = environment
         self.bucketBytes = bucketBytes
         streams = RankRandomStreams(seed: seed, rank: environment.rank)
