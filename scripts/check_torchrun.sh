@@ -12,8 +12,9 @@
 #   scripts/check_torchrun.sh GRADSTYLE_BINARY [WORK_DIR]
 #
 # VENV (default /tmp/gradstyle-torchrun-venv) is created when it lacks torchrun, with
-#   pip install $TORCH_PIP_ARGS    (default: torch --extra-index-url https://download.pytorch.org/whl/cpu: the CPU
-#                                   wheel; PyPI's default Linux wheel pulls several GB of CUDA libraries)
+#   pip install $TORCH_PIP_ARGS    (default: torch==2.13.0+cpu --extra-index-url https://download.pytorch.org/whl/cpu:
+#                                   the version checked (docs/DISTRIBUTED.md), CPU wheel; an unpinned `torch` may
+#                                   resolve to PyPI's newer default wheel, which pulls several GB of CUDA libraries)
 # Tiny models on 24 synthetic faces, one thread per rank: a few minutes on a CPU. Exit status 0 when 1–3 match within
 # their tolerances and 4 stops every process. Classifier: 1e-5 (summation order). Encoder: ENCODER_TOL, default 1e-4
 # (its lr): Adam normalises the rounding-level gradients of a few batch-norm biases into steps of up to lr.
@@ -27,7 +28,7 @@ mkdir -p "$W"; W=$(realpath "$W"); D=$W/faces
 if [ ! -x "$VENV/bin/torchrun" ]; then
   python3 -m venv "$VENV"
   # shellcheck disable=SC2086
-  "$VENV/bin/pip" install --quiet ${TORCH_PIP_ARGS:-torch --extra-index-url https://download.pytorch.org/whl/cpu}
+  "$VENV/bin/pip" install --quiet ${TORCH_PIP_ARGS:-torch==2.13.0+cpu --extra-index-url https://download.pytorch.org/whl/cpu}
 fi
 TR=$VENV/bin/torchrun
 echo "torchrun: torch $("$VENV/bin/python" -c 'import torch; print(torch.__version__)'), $("$VENV/bin/python" --version)"

@@ -19,8 +19,13 @@ struct StepTiming {
 
     /// Call after the step's training, with the all-reduce total now.
     mutating func end(allReduceSeconds: Double) {
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        steps.append((seconds, allReduceSeconds - allReduceAtStart))
+        record(seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
+               allReduce: allReduceSeconds - allReduceAtStart)
+    }
+
+    /// One step's wall time and the part of it spent in the all-reduce.
+    mutating func record(seconds: Double, allReduce: Double) {
+        steps.append((seconds, allReduce))
     }
 
     /// The steps the figures are over: all but the first when there are several.
