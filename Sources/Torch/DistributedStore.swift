@@ -2,7 +2,7 @@ import CTorch
 import Foundation
 
 /// A key-value store shared by the processes of one distributed job: c10d's TCPStore. Rank 0 hosts it at
-/// MASTER_ADDR:MASTER_PORT, the others connect; process groups rendezvous through it, and the job uses it to
+/// MASTER_ADDR (on MASTER_PORT, or the next port under torchrun's agent), the others connect; process groups rendezvous through it, and the job uses it to
 /// exchange small facts (a hash of each rank's configuration).
 public final class DistributedStore {
     let handle: OpaquePointer
@@ -11,7 +11,7 @@ public final class DistributedStore {
 
     /// Hosts (`isServer`) or joins the store. Joining retries until `timeout`; nobody waits for the other ranks
     /// here (creating a `ProcessGroup` does). `timeout` also bounds every `get`. A `keyPrefix` is put before
-    /// every key (torchrun's agent store: "/worker/attempt_N").
+    /// every key (c10d's PrefixStore, for a store shared with other users).
     public init(host: String, port: Int, worldSize: Int, isServer: Bool, timeout: TimeInterval,
                 keyPrefix: String? = nil) throws {
         ct_clear_error()

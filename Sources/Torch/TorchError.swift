@@ -46,17 +46,29 @@ final class ErrorScope {
         stack = s
     }
 
-    /// Records the shim's last error in the innermost scope, or traps when there is none.
+    /// Records the shim's last error in the innermost scope; with none, hands it to `unscopedFailure` or traps.
     static func fail(_ what: @autoclosure () -> String = "") {
         let message = takeShimError() ?? "libtorch call failed"
         let full = what().isEmpty ? message : "\(what()): \(message)"
         if let scope = stack.last {
             if scope.firstError == nil { scope.firstError = full }
+        } else if let handler = unscopedFailure.handler {
+            handler(full)
         } else {
             fatalError("libtorch: \(full)")
         }
     }
 }
+
+/// What a libtorch failure outside every `withTorchErrors` scope does instead of trapping, when set: a rank of a
+/// data-parallel job ends with one line. Collectives also run inside operations that cannot throw (synchronised
+/// batch norm, forward and backward), where a peer that died is an operation's failure; the rank cannot go on, and
+/// a crash report would hide the cause. Set once per process, before the operations run.
+public final class UnscopedTorchFailure: @unchecked Sendable {
+    public var handler: ((String) -> Never)?
+}
+
+public let unscopedFailure = UnscopedTorchFailure()
 
 /// The first line of the shim's thread-local error message, clearing it.
 func takeShimError() -> String? {

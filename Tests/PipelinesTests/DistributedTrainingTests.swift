@@ -1,4 +1,5 @@
 import Foundation
+import Dispatch
 import XCTest
 @testable import Pipelines
 import TensorIO
@@ -25,6 +26,16 @@ final class DistributedTrainingTests: XCTestCase {
                 // The job joins the group itself, from the environment.
                 try Self.classifierJob(data: env["GRADSTYLE_DDP_TEST_DATA"]!, out: env["GRADSTYLE_DDP_TEST_OUT"]!,
                                        batch: Self.perRankBatch, environment: place).run()
+                exit(0)
+            }
+            if role == "classifier-job-dies" {
+                // Rank 1 dies at a moment unrelated to the step (most often inside forward or backward, where
+                // synchronised batch norm communicates); rank 0 trains on.
+                if rank == 1 { DispatchQueue.global().asyncAfter(deadline: .now() + 3) { kill(getpid(), SIGKILL) } }
+                var job = Self.classifierJob(data: env["GRADSTYLE_DDP_TEST_DATA"]!, out: env["GRADSTYLE_DDP_TEST_OUT"]!,
+                                             batch: Self.perRankBatch, environment: place)
+                (job.steps, job.options.checkpointEvery) = (1_000_000, 1_000_000)
+                try job.run()
                 exit(0)
             }
             if role == "stylegan2-job" {
@@ -279,6 +290,27 @@ final class DistributedTrainingTests: XCTestCase {
         XCTAssertTrue(message.contains("rank 0:") && message.contains("failed on rank 0"), message)
     }
 
+    /// A rank killed while the other trains a model with batch norm: the survivor finds the peer gone inside an
+    /// operation that cannot throw (batch norm's synchronised statistics, forward or backward) or in the gradient
+    /// all-reduce, and either way exits with status 1 and a line naming its rank, without a crash report.
+    func testAPeerKilledDuringSynchronisedBatchNormEndsTheOtherWithOneLineNotACrash() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ddp-dies-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("faces")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try ClassifierTrainingTests.writeFaces(count: 24, size: 32, to: data)
+        let start = Date()
+        let ranks = try startRanks(role: "classifier-job-dies", extra: ["GRADSTYLE_DDP_TEST_DATA": data.path,
+                                                                       "GRADSTYLE_DDP_TEST_OUT": dir.appendingPathComponent("out").path])
+        XCTAssertTrue(waitAll(ranks, deadline: start.addingTimeInterval(Self.timeout + 60)))
+        XCTAssertEqual(ranks[1].process.terminationReason, .uncaughtSignal)
+        let message = ranks[0].standardError()
+        XCTAssertEqual(ranks[0].process.terminationReason, .exit, message)
+        XCTAssertEqual(ranks[0].process.terminationStatus, 1, message)
+        XCTAssertTrue(message.contains("rank 0: "), message)
+        XCTAssertFalse(message.contains("Fatal error") || message.contains("Backtracing"), message)
+    }
+
     func testMismatchedConfigurationsFailOnEveryRankNamingTheDifference() throws {
         let ranks = try startRanks(role: "mismatch")
         XCTAssertTrue(waitAll(ranks, deadline: Date().addingTimeInterval(30)))
@@ -307,11 +339,17 @@ final class DistributedTrainingTests: XCTestCase {
                                                   "MASTER_ADDR": "node0", "MASTER_PORT": "29500"])
         XCTAssertEqual(ok, DistributedEnvironment(rank: 3, worldSize: 4, localRank: 1, masterAddress: "node0", masterPort: 29500))
         XCTAssertEqual(try DistributedEnvironment.from(ok!.variables), ok)
-        // Under torchrun the agent hosts the store: every rank joins it, keys under the restart's prefix.
+        XCTAssertEqual(ok?.storePort, 29500)
+        // Under torchrun the agent holds MASTER_PORT with a store our ranks cannot speak to: rank 0 hosts ours on
+        // the next port.
         var elastic = ok!.variables
         elastic["TORCHELASTIC_USE_AGENT_STORE"] = "True"
         elastic["TORCHELASTIC_RESTART_COUNT"] = "2"
-        XCTAssertEqual(try DistributedEnvironment.from(elastic)?.agentStorePrefix, "/worker/attempt_2")
+        XCTAssertEqual(try DistributedEnvironment.from(elastic)?.storePort, 29501)
+        elastic["MASTER_PORT"] = "65535"
+        XCTAssertThrowsError(try DistributedEnvironment.from(elastic)) {
+            XCTAssertTrue("\($0)".hasPrefix("MASTER_PORT=65535 leaves no port for the rendezvous store"), "\($0)")
+        }
         let cases: [([String: String], String)] = [
             (["WORLD_SIZE": "2", "MASTER_ADDR": "h", "MASTER_PORT": "1"], "RANK is not set"),
             (["WORLD_SIZE": "2", "RANK": "2", "MASTER_ADDR": "h", "MASTER_PORT": "1"], "RANK=2 is outside 0..<2"),
@@ -349,7 +387,7 @@ final class DistributedTrainingTests: XCTestCase {
     }
 
     /// Two rank processes with torchrun's environment, each with its standard error captured.
-    func startRanks(role: String) throws -> [Rank] {
+    func startRanks(role: String, extra: [String: String] = [:]) throws -> [Rank] {
         let port = try LocalLauncher.freeLoopbackPort()
         return try (0..<2).map { rank in
             let p = Process()
@@ -357,6 +395,7 @@ final class DistributedTrainingTests: XCTestCase {
             p.arguments = [Self.entryPoint]
             var env = ProcessInfo.processInfo.environment
             env["GRADSTYLE_DDP_TEST_ROLE"] = role
+            env.merge(extra) { _, new in new }
             env.merge(DistributedEnvironment(rank: rank, worldSize: 2, localRank: rank, masterAddress: "127.0.0.1",
                                              masterPort: port).variables) { _, new in new }
             p.environment = env

@@ -66,6 +66,23 @@ final class TrainingJobTests: XCTestCase {
         XCTAssertEqual(c.metadata["step"], "4")
     }
 
+    /// A batch that does not split into D's minibatch-stddev groups is one clear error before anything starts (the
+    /// layer would otherwise stop the process on a precondition); smaller batches form one group, as in rosinality's.
+    func testABatchThatDoesNotSplitIntoStddevGroupsIsRefusedBeforeTheRunStarts() throws {
+        let dir = try tmpDir()
+        var refused = try job(dir, out: "run", steps: 1) { _ in }
+        refused.options.batch = 6
+        XCTAssertThrowsError(try refused.run()) { error in
+            XCTAssertEqual("\(error)", "the batch per process, 6, does not split into the discriminator's " +
+                           "minibatch-stddev groups of 4: use a multiple of 4 or fewer than 4 images per process")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("run").path))
+        for (batch, group) in [(2, 4), (3, 4), (4, 4), (8, 4), (6, 3), (5, 1)] {
+            XCTAssertNoThrow(try StyleGAN2TrainingJob.checkStddevGroup(group, batch: batch), "batch \(batch), group \(group)")
+        }
+        XCTAssertThrowsError(try StyleGAN2TrainingJob.checkStddevGroup(4, batch: 10))
+    }
+
     /// Resuming a folder without a checkpoint starts a new run.
     func testResumeWithoutACheckpointStartsANewRun() throws {
         let dir = try tmpDir()

@@ -86,6 +86,7 @@ final class TrainingLoopTests: XCTestCase {
             averagedGradients.append(parameters.filter { $0.grad != nil }.count)
         }
         func averageValues(_ tensors: [Tensor]) throws {}
+        var allReduceSeconds: Double { 0 }
     }
 
     func tmpDir() throws -> URL {

@@ -23,7 +23,7 @@ int ct_backend_available(int backend);
 /// A TCPStore at host:port for world_size processes. The process with is_server != 0 hosts it; the others
 /// connect, retrying until timeout_ms. Nobody waits for the others here (creating the process group does).
 /// timeout_ms also bounds every later get. With a non-empty `prefix` every key is prefixed (c10d's PrefixStore),
-/// as under torchrun, whose agent hosts the store and names each restart's keys "/worker/attempt_N".
+/// so that several users can share one store.
 ct_store ct_store_tcp_new(const char *host, int port, int world_size, int is_server, int64_t timeout_ms,
                           const char *prefix);
 int ct_store_set(ct_store s, const char *key, const uint8_t *value, int64_t n);

@@ -17,6 +17,9 @@ public protocol DataParallelism: AnyObject {
     /// Replaces each tensor by its mean over the processes (in place): running statistics a step keeps besides
     /// the weights, e.g. StyleGAN2's mean path length, so every replica holds the global batch's value.
     func averageValues(_ tensors: [Tensor]) throws
+    /// Wall time this process has spent so far in `averageGradients` and `averageValues` (measured; 0 where
+    /// nothing is communicated). Includes waiting for the slowest rank to arrive at the collective.
+    var allReduceSeconds: Double { get }
 }
 
 extension DataParallelism {
@@ -52,6 +55,7 @@ public final class SingleProcess: DataParallelism {
     public func broadcast(_ tensors: [Tensor]) throws {}
     public func averageGradients(_ parameters: [Tensor]) throws {}
     public func averageValues(_ tensors: [Tensor]) throws {}
+    public var allReduceSeconds: Double { 0 }
 }
 
 /// A batch a process can take its share of: images (N×…) or the rows of a labelled set.

@@ -34,6 +34,7 @@ public struct StyleGAN2TrainingJob {
     }
 
     public func run() throws {
+        try Self.checkStddevGroup(stddevGroup, batch: options.batch)
         var config = GeneratorConfig(size: resolution, styleDim: styleDim, mappingLayers: mappingLayers,
                                      channelMultiplier: channelMultiplier)
         if let channels { config.channels = channels }
@@ -59,5 +60,15 @@ public struct StyleGAN2TrainingJob {
             "training \(resolution)² StyleGAN2 (\(trainer.generator.parameterCount.grouped) generator parameters) on \(dataset.count) images until step \(target)"
         }) else { return }
         messages.say("done: \(out.relativePath)/\(StyleGAN2Trainer.generatorName) (EMA generator), \(out.relativePath)/\(TrainingFiles.checkpoint) (resume)")
+    }
+
+    /// D's minibatch-stddev layer splits the rows it sees into groups of min(rows, `group`) (rosinality's rule), so
+    /// a process's batch must be smaller than the group or a multiple of it. In a data-parallel run each process's
+    /// D sees only its own `batch` rows (as with PyTorch DDP, where NVIDIA's train.py requires the per-GPU batch to
+    /// hold whole groups), so this holds per process. Checked before anything starts, on every rank alike.
+    static func checkStddevGroup(_ group: Int, batch: Int) throws {
+        guard batch >= 1, group >= 1, batch % Swift.min(batch, group) != 0 else { return }
+        throw PipelineError("the batch per process, \(batch), does not split into the discriminator's minibatch-stddev " +
+                                "groups of \(group): use a multiple of \(group) or fewer than \(group) images per process")
     }
 }

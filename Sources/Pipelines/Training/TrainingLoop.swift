@@ -109,9 +109,12 @@ public final class TrainingLoop<Step: TrainingStep> {
         if parallel.worldSize > 1 { try parallel.broadcast(step.replicatedTensors) }               // (d)
         let progress = ProgressReporter(step.label, total: Swift.max(last - step.step, 0), unit: "step",
                                         quiet: step.quiet || !parallel.writesOutputs, output: progressOutput)
+        var timing = StepTiming()
         while step.step < last {
+            timing.begin(allReduceSeconds: parallel.allReduceSeconds)
             let batch = parallel.localPart(of: try step.nextBatch())                                   // (a)
             let losses = try step.train(on: batch, parallel: parallel)                                 // (b) inside
+            timing.end(allReduceSeconds: parallel.allReduceSeconds)
             let n = step.step
             try TrainingDivergence.check(step.lossTerms(losses), step: n, outDirectory: outDirectory)
             progress.advance(status: "step \(n) " + step.status(losses))
@@ -122,6 +125,11 @@ public final class TrainingLoop<Step: TrainingStep> {
             if cadence.checkpoints(at: n, last: last) { try saveCheckpoint(outDirectory) }
         }
         progress.finish()
+        // What data parallelism costs here: rank 0's step time and its share spent in the gradient all-reduce.
+        if parallel.worldSize > 1, parallel.writesOutputs, !step.quiet,
+           let line = timing.summary(rank: parallel.rank, worldSize: parallel.worldSize, globalBatch: cadence.batch) {
+            if let progressOutput { progressOutput(line) } else { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
     }
 }
 

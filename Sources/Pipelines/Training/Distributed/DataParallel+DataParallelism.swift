@@ -6,5 +6,5 @@ import Torch
 extension DataParallel: DataParallelism {
     public func broadcast(_ tensors: [Tensor]) throws { try broadcastFromRankZero(tensors) }
     public func averageGradients(_ parameters: [Tensor]) throws { try averageGradients(of: parameters) }
-    public func averageValues(_ tensors: [Tensor]) throws { try group.allReduceMean(tensors, bucketBytes: bucketBytes) }
+    public func averageValues(_ tensors: [Tensor]) throws { try averageValues(of: tensors) }
 }

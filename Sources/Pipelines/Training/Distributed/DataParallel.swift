@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Torch
 
@@ -21,6 +22,8 @@ public final class DataParallel {
     public let group: ProcessGroup
     public let streams: RankRandomStreams
     public let bucketBytes: Int
+    /// Wall time spent in `averageGradients(of:)` and `averageValues(of:)` so far (the training loop's summary).
+    public private(set) var allReduceSeconds: Double = 0
 
     public var rank: Int { environment.rank }
     public var worldSize: Int { environment.worldSize }
@@ -36,15 +39,21 @@ public final class DataParallel {
         guard backend.isAvailable else {
             throw PipelineError("the \(backend.rawValue) backend is not available in this build of libtorch")
         }
-        let store = try DistributedStore(host: environment.masterAddress, port: environment.masterPort,
-                                         worldSize: environment.worldSize,
-                                         isServer: environment.rank == 0 && environment.agentStorePrefix == nil,
-                                         timeout: timeout, keyPrefix: environment.agentStorePrefix)
+        let store = try DistributedStore(host: environment.masterAddress, port: environment.storePort,
+                                         worldSize: environment.worldSize, isServer: environment.rank == 0,
+                                         timeout: timeout)
         try ConfigurationAgreement.check(configuration, rank: environment.rank, worldSize: environment.worldSize,
                                          store: store)
         group = try ProcessGroup(store: store, backend: backend, rank: environment.rank,
                                  size: environment.worldSize, timeout: timeout)
         group.synchronizesBatchNorm = true
+        // A peer lost inside an operation (synchronised batch norm) cannot be thrown from there: end this rank with
+        // one line, as a thrown error would (the CLI's "Error: " line, which `LocalLauncher` quotes).
+        let rank = environment.rank
+        unscopedFailure.handler = { message in
+            FileHandle.standardError.write(Data("Error: rank \(rank): \(message)\n".utf8))
+            exit(1)
+        }
         self.environment = environment
         self.bucketBytes = bucketBytes
         streams = RankRandomStreams(seed: seed, rank: environment.rank)
@@ -60,7 +69,19 @@ public final class DataParallel {
     /// parameters; the shim checks that and fails with a message otherwise.
     public func averageGradients(of parameters: [Tensor]) throws {
         let grads = parameters.compactMap(\.grad)
-        try group.allReduceMean(grads, bucketBytes: bucketBytes)
+        try timed { try group.allReduceMean(grads, bucketBytes: bucketBytes) }
+    }
+
+    /// Replaces each tensor by its mean over the ranks (running statistics besides the weights).
+    public func averageValues(of tensors: [Tensor]) throws {
+        try timed { try group.allReduceMean(tensors, bucketBytes: bucketBytes) }
+    }
+
+    /// Runs a collective, adding its wall time to `allReduceSeconds`.
+    private func timed(_ collective: () throws -> Void) rethrows {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        try collective()
     }
 
     /// Waits until every rank is here.

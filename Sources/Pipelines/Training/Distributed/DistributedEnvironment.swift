@@ -8,22 +8,23 @@ public struct DistributedEnvironment: Equatable, Sendable {
     public var worldSize: Int
     /// Rank on this machine: which GPU to take.
     public var localRank: Int
-    /// Where rank 0 hosts the rendezvous store.
+    /// The host of rank 0 (MASTER_ADDR), and the port torchrun's environment names (MASTER_PORT).
     public var masterAddress: String
     public var masterPort: Int
-    /// Set under torchrun: its agent already hosts the store at MASTER_ADDR:MASTER_PORT
-    /// (TORCHELASTIC_USE_AGENT_STORE=True), so every rank joins it as a client, with keys under this prefix
-    /// ("/worker/attempt_" + TORCHELASTIC_RESTART_COUNT), as PyTorch's own ranks do.
-    public var agentStorePrefix: String?
+    /// Where rank 0 hosts the rendezvous store (c10d's TCPStore): MASTER_PORT, or MASTER_PORT + 1 under a torchrun
+    /// whose agent already listens on MASTER_PORT with its own store (TORCHELASTIC_USE_AGENT_STORE=True). Our ranks
+    /// never join the agent's store: PyTorch 2's TCPStore speaks another wire protocol (a VALIDATE query first,
+    /// every query code shifted by one) than libtorch 1.13's client, so a 1.13 rank cannot talk to a 2.x agent.
+    public var storePort: Int
 
     public init(rank: Int, worldSize: Int, localRank: Int, masterAddress: String, masterPort: Int,
-                agentStorePrefix: String? = nil) {
+                storePort: Int? = nil) {
         self.rank = rank
         self.worldSize = worldSize
         self.localRank = localRank
         self.masterAddress = masterAddress
         self.masterPort = masterPort
-        self.agentStorePrefix = agentStorePrefix
+        self.storePort = storePort ?? masterPort
     }
 
     /// The variable names, as torchrun sets them.
@@ -53,10 +54,14 @@ public struct DistributedEnvironment: Equatable, Sendable {
         guard !address.isEmpty else { throw PipelineError("MASTER_ADDR is not set (the host of rank 0)") }
         let port = try integer("MASTER_PORT")
         guard (1...65535).contains(port) else { throw PipelineError("MASTER_PORT=\(port) is outside 1...65535") }
-        let agentStore = environment["TORCHELASTIC_USE_AGENT_STORE"] == "True"
-        let attempt = environment["TORCHELASTIC_RESTART_COUNT"].flatMap { Int($0) } ?? 0
+        // torchrun's agent holds MASTER_PORT (see `storePort`); rank 0 of the job hosts the store on the next port.
+        let agentHoldsPort = environment["TORCHELASTIC_USE_AGENT_STORE"] == "True"
+        if agentHoldsPort, port == 65535 {
+            throw PipelineError("MASTER_PORT=65535 leaves no port for the rendezvous store (torchrun's agent holds " +
+                                    "MASTER_PORT, rank 0 hosts the store on MASTER_PORT+1): pick a lower --master-port")
+        }
         return DistributedEnvironment(rank: rank, worldSize: world, localRank: localRank, masterAddress: address,
-                                      masterPort: port, agentStorePrefix: agentStore ? "/worker/attempt_\(attempt)" : nil)
+                                      masterPort: port, storePort: agentHoldsPort ? port + 1 : port)
     }
 
     /// The variables a child process needs to take this place in the job.
