@@ -95,8 +95,8 @@ let package = Package(
                                               .product(name: "FlyingSocks", package: "FlyingFox")]),
         .executableTarget(
             name: "gradstyle",
-            dependencies: ["Pipelines", "Serving", "Models", "NN", "Torch", "TensorIO", "ImageIO",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            // Only the layers above the models: the CLI maps flags to job options and imports nothing below Pipelines.
+            dependencies: ["Pipelines", "Serving", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Test targets mirror the source targets; CLITests runs the built `gradstyle` binary itself.
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO"], resources: [.copy("Fixtures")]),

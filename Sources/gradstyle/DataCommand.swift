@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import ImageIO
 import Pipelines
-import Torch
 
 /// `gradstyle data …`: datasets the project trains on.
 struct DataCommand: ParsableCommand {
@@ -59,16 +57,9 @@ struct DataSynthCommand: ParsableCommand {
         try OptionCheck.count(count, "--count", max: 100_000_000)
         try OptionCheck.count(start, "--start", min: 0, max: Int(Int32.max))
         try OptionCheck.int(threads, "--threads", 1...OptionCheck.maxThreads)
-        _ = try Device.parse(device)
+        try RuntimeSettings.device(named: device)
         if let grid {
-            // Checked before the dataset is written, not after.
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: grid, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw ValidationError("--grid \(grid) is a folder; give a .png or .jpg file name")
-            }
-            do { _ = try ImageFile.outputFormat(for: URL(fileURLWithPath: grid)) } catch {
-                throw ValidationError("--grid \(grid): \(error)")
-            }
+            do { try SyntheticDataJob.checkGrid(grid) } catch { throw ValidationError("--grid \(error)") }
         }
     }
 

@@ -108,7 +108,7 @@ struct TrainGradStyleCommand: ParsableCommand {
         n.selectRatio = selectRatio
         try check(positionEncoding, "--position-encoding", GradStyleNetworkOptions.positionEncodings)
         n.positionEncoding = positionEncoding
-        n.alignerPath = try OptionCheck.alignerPath(alignerPath).rawValue
+        n.alignerPath = try OptionCheck.alignerPath(alignerPath)
         n.window = try OptionCheck.attentionWindow(window)
         n.windowFrom = windowFrom
         n.singleStage = singleStage

@@ -135,6 +135,18 @@ public struct SyntheticDataJob {
         self.directory = directory
     }
 
+    /// Whether `path` can take the preview mosaic (a .png/.jpg file name, not a folder), checked before the dataset
+    /// is written, not after; the error names the path as given.
+    public static func checkGrid(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw PipelineError("\(path) is a folder; give a .png or .jpg file name")
+        }
+        do { _ = try ImageFile.outputFormat(for: URL(fileURLWithPath: path)) } catch {
+            throw PipelineError("\(path): \(error)")
+        }
+    }
+
     @discardableResult
     public func run() throws -> SyntheticDataset.Summary {
         let summary = try SyntheticDataset.write(count: count, to: directory, size: size, seed: seed, start: start,

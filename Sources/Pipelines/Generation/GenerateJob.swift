@@ -46,6 +46,9 @@ public struct GenerateJob {
         public let notes: [String]
     }
 
+    /// The noise mode `name` stands for (const, random or none), nil for any other name.
+    public static func noiseMode(named name: String) -> NoiseMode? { NoiseMode(rawValue: name) }
+
     /// Parses `A-B` or `A` (and `A,B,C` lists are not accepted: ranges only, as the contract says).
     public static func parseSeeds(_ text: String) throws -> ClosedRange<Int> {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
