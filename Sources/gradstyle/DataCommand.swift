@@ -56,6 +56,11 @@ struct DataSynthCommand: ParsableCommand {
     func validate() throws {
         try OptionCheck.count(count, "--count", max: 100_000_000)
         try OptionCheck.count(start, "--start", min: 0, max: Int(Int32.max))
+        let sizes = SyntheticDataJob.sizes
+        guard sizes.contains(size), size % 2 == 0 else {
+            throw ValidationError("--size must be an even number from \(sizes.lowerBound) to \(sizes.upperBound), got \(size)")
+        }
+        guard start <= Int(Int32.max) - count else { throw ValidationError("--start + --count is too large") }
         try OptionCheck.int(threads, "--threads", 1...OptionCheck.maxThreads)
         try RuntimeSettings.device(named: device)
         if let grid {

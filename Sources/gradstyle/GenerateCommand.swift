@@ -44,7 +44,12 @@ struct GenerateCommand: ParsableCommand {
         }
         try OptionCheck.batch(batch)
         try OptionCheck.double(truncation, "--truncation", -100...100)
-        if let seeds { _ = try GenerateJob.parseSeeds(seeds) }
+        if let seeds {
+            do { _ = try GenerateJob.parseSeeds(seeds) } catch { throw ValidationError("--seeds: \(error)") }
+        }
+        if let outNpy, !outNpy.lowercased().hasSuffix(".npy") {
+            throw ValidationError("--out-npy \(outNpy): expected a .npy file name")
+        }
         guard out != nil || outNpy != nil else { throw ValidationError("give --out and/or --out-npy") }
     }
 
