@@ -9,7 +9,8 @@ import Torch
 public class BatchNorm: Module, Layer {
     public let numFeatures: Int
     public let eps: Double
-    public let momentum: Double?
+    /// nil: cumulative average (as `torch.optim.swa_utils.update_bn` sets it while re-estimating statistics).
+    public var momentum: Double?
     public let weight: Tensor?
     public let bias: Tensor?
     public let runningMean: Tensor?

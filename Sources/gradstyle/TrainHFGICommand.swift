@@ -28,6 +28,8 @@ struct TrainHFGICommand: ParsableCommand {
     @Option(help: "Probability that a batch's distortion map is warped, 0 to 1.") var distortionRate: Double = 0.9
     @Option(help: "Generator noise while training: random (the recipe) or const (the stored maps).") var noise: String = "random"
     @Option(help: "Hidden width of the residual encoder's condition heads.") var conditionHidden: Int = 512
+    @Option(help: "Re-estimate the exported model's batch-norm statistics over the data's first N images (0: keep the training's running statistics, as the public code).")
+    var bnStatisticsImages: Int = 256
 
     func validate() throws {
         try training.checkRun()
@@ -39,6 +41,7 @@ struct TrainHFGICommand: ParsableCommand {
         try OptionCheck.double(distortionRate, "--distortion-rate", 0...1)
         guard ["random", "const"].contains(noise) else { throw ValidationError("invalid --noise '\(noise)': random or const") }
         try OptionCheck.count(conditionHidden, "--condition-hidden", max: 4096)
+        try OptionCheck.count(bnStatisticsImages, "--bn-statistics-images", min: 0, max: 1_000_000)
         try training.checkCadence()
     }
 
@@ -53,6 +56,7 @@ struct TrainHFGICommand: ParsableCommand {
         job.options.distortionRate = distortionRate
         job.options.noise = noise
         job.options.conditionHidden = conditionHidden
+        job.options.statisticsImages = bnStatisticsImages
         try TrainCommand.run(out: training.out) { try job.run() }
     }
 }

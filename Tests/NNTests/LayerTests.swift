@@ -93,23 +93,6 @@ final class LayerTests: XCTestCase {
         XCTAssertNil(square.bias)
     }
 
-    /// Per-channel mean and biased / unbiased variance over N, H, W of NCHW values.
-    private func channelStats(_ x: [Double], _ shape: [Int]) -> (mean: [Double], biased: [Double], unbiased: [Double]) {
-        let (n, c, hw) = (shape[0], shape[1], shape[2] * shape[3])
-        let m = Double(n * hw)
-        var mean = [Double](repeating: 0, count: c), biased = mean, unbiased = mean
-        for ch in 0..<c {
-            var vals: [Double] = []
-            for b in 0..<n { for k in 0..<hw { vals.append(x[(b * c + ch) * hw + k]) } }
-            let mu = vals.reduce(0, +) / m
-            let ss = vals.reduce(0) { $0 + ($1 - mu) * ($1 - mu) }
-            mean[ch] = mu
-            biased[ch] = ss / m
-            unbiased[ch] = ss / (m - 1)
-        }
-        return (mean, biased, unbiased)
-    }
-
     func testBatchNorm2dTrainingAndEvalMatchFormula() {
         var rng = SplitMix64(seed: 3)
         let shape = [3, 2, 2, 3]

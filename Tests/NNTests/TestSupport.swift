@@ -44,3 +44,20 @@ func flatIndex(_ index: [Int], _ shape: [Int]) -> Int {
     for (k, s) in zip(index, shape) { i = i * s + k }
     return i
 }
+
+/// Per-channel mean and biased / unbiased variance over N, H, W of NCHW values.
+func channelStats(_ x: [Double], _ shape: [Int]) -> (mean: [Double], biased: [Double], unbiased: [Double]) {
+    let (n, c, hw) = (shape[0], shape[1], shape[2] * shape[3])
+    let m = Double(n * hw)
+    var mean = [Double](repeating: 0, count: c), biased = mean, unbiased = mean
+    for ch in 0..<c {
+        var vals: [Double] = []
+        for b in 0..<n { for k in 0..<hw { vals.append(x[(b * c + ch) * hw + k]) } }
+        let mu = vals.reduce(0, +) / m
+        let ss = vals.reduce(0) { $0 + ($1 - mu) * ($1 - mu) }
+        mean[ch] = mu
+        biased[ch] = ss / m
+        unbiased[ch] = ss / (m - 1)
+    }
+    return (mean, biased, unbiased)
+}

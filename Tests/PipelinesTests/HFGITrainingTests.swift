@@ -249,10 +249,13 @@ final class HFGITrainingTests: XCTestCase {
         XCTAssertThrowsError(try t.restore(other, path: "x.safetensors")) { XCTAssert("\($0)".contains("not an HFGI training checkpoint"), "\($0)") }
     }
 
-    /// The saved model is the file `--method hfgi` reads: loaded back, it reconstructs as the trained networks do.
+    /// The saved model is the file `--method hfgi` reads: loaded back, it reconstructs as the trained networks do
+    /// (with the training's running statistics exported as they are).
     func testSavedModelLoadsAsHFGI() throws {
         let dir = try tmpDir()
-        let trainer = try HFGITrainingStep(model: try Self.model(), data: Self.data(), options: Self.options())
+        var o = Self.options()
+        o.statisticsImages = 0
+        let trainer = try HFGITrainingStep(model: try Self.model(), data: Self.data(), options: o)
         Torch.manualSeed(2)
         _ = try trainer.trainStep()
         try trainer.export(to: dir)
@@ -271,6 +274,48 @@ final class HFGITrainingTests: XCTestCase {
         XCTAssertEqual(Torch.cpuRNGState, before)
         XCTAssertGreaterThan(sheet.width, 4 * 32)
         XCTAssertGreaterThan(sheet.height, 2 * 32)
+    }
+
+    /// By default the exported file's batch-norm statistics are re-estimated with the final weights on the data's
+    /// first images (undistorted, stored noise), while the training's own statistics, and every random stream, stay
+    /// as they were. Checked on ADA's first norm against the direct formula: the channel mean and unbiased variance
+    /// of its stem conv's output over those images.
+    func testExportReestimatesBatchNormStatistics() throws {
+        let dir = try tmpDir()
+        var o = Self.options()
+        o.statisticsImages = 3
+        let data = Self.data()
+        let trainer = try HFGITrainingStep(model: try Self.model(), data: data, options: o)
+        Torch.manualSeed(2)
+        _ = try trainer.trainStep()
+        let residueBefore = Self.snapshot(trainer.model.residue), alignBefore = Self.snapshot(trainer.model.gridAlign)
+        let rng = Torch.cpuRNGState
+        try trainer.export(to: dir)
+        XCTAssertEqual(Self.snapshot(trainer.model.residue), residueBefore, "the training's residue statistics are kept")
+        XCTAssertEqual(Self.snapshot(trainer.model.gridAlign), alignBefore, "the training's ADA statistics are kept")
+        XCTAssertEqual(Torch.cpuRNGState, rng)
+        XCTAssertTrue(trainer.model.residue.isTraining, "the training mode is kept")
+
+        let url = dir.appendingPathComponent(HFGITrainingStep.modelFile)
+        let loaded = try HFGIModel.load(url).eval()
+        let x = data.images.narrow(dim: 0, start: 0, length: 3)
+        let stem = withNoGrad { () -> Tensor in
+            let m = trainer.model
+            let w = m.latents(x)
+            let (residual, first) = m.distortion(x, latent: w)
+            let conv = m.gridAlign.convLayer1.children[0] as! Conv2d
+            return conv(Tensor.cat([residual, m.atInputSize(first)], dim: 1))
+        }
+        let mean = stem.mean(dims: [0, 2, 3]).doubles(), variance = stem.variance(dims: [0, 2, 3], unbiased: true).doubles()
+        let norm = loaded.gridAlign.convLayer1.children[1] as! BatchNorm
+        let (m, v) = (norm.runningMean!.doubles(), norm.runningVar!.doubles())
+        for c in 0..<mean.count {
+            XCTAssertEqual(m[c], mean[c], accuracy: 1e-5 + 1e-4 * abs(mean[c]), "mean \(c)")
+            XCTAssertEqual(v[c], variance[c], accuracy: 1e-5 + 1e-4 * abs(variance[c]), "variance \(c)")
+        }
+        XCTAssertNotEqual(m, alignBefore["conv_layer1.1.running_mean"], "the file's statistics are new")
+        let file = try CheckpointFile(url)
+        XCTAssertEqual(file.metadata["hfgi.batch_norm_statistics"], "re-estimated over 3 training images")
     }
 
     func testOptionsNameEachProblem() {

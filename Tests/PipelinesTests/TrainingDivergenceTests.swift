@@ -27,6 +27,7 @@ final class TrainingDivergenceTests: XCTestCase {
         func restore(resumePosition position: [String: [Int64]]) throws { try inner.restore(resumePosition: position) }
         var resolution: Int { inner.resolution }
         var count: Int { inner.count }
+        func firstImages(_ n: Int) throws -> Tensor { try inner.firstImages(n) }
     }
 
     func testStyleGAN2StopsOnANaNLossKeepingTheLastCheckpoint() throws {

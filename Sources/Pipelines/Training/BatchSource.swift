@@ -12,6 +12,9 @@ public protocol BatchSource: AnyObject {
     var resolution: Int { get }
     /// Number of images.
     var count: Int { get }
+    /// The first `n` readable images in the source's own order (fewer if it has fewer), unflipped: a fixed set that
+    /// does not depend on, or move, the stream's position.
+    func firstImages(_ n: Int) throws -> Tensor
 }
 
 /// A batch source over images already in memory (tests, generated data).
@@ -32,6 +35,8 @@ public final class TensorBatchSource: BatchSource {
     public func nextBatch(_ n: Int) throws -> Tensor {
         images.indexSelect(dim: 0, index: Tensor(order.next(n)))
     }
+
+    public func firstImages(_ n: Int) throws -> Tensor { images.narrow(dim: 0, start: 0, length: Swift.min(n, count)) }
 
     public var resumePosition: [String: [Int64]] { order.position }
 

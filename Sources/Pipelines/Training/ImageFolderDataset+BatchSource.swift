@@ -7,6 +7,15 @@ extension ImageFolderDataset: BatchSource {
 
     public func nextBatch(_ count: Int) throws -> Tensor { try nextBatch(count, dropLast: true) }
 
+    public func firstImages(_ n: Int) throws -> Tensor {
+        var images: [Tensor] = []
+        for index in 0..<count where images.count < n {
+            if let image = try image(at: index) { images.append(image) }
+        }
+        guard !images.isEmpty else { throw PipelineError("\(root.path): none of the \(count) images could be read") }
+        return Tensor.cat(images, dim: 0).to(device: options.device)
+    }
+
     public var resumePosition: [String: [Int64]] {
         let p: DatasetPosition = self.position
         return ["epoch": [Int64(p.epoch)], "index": [Int64(p.index)], "rng": p.epochRNGState.map { Int64($0) }]

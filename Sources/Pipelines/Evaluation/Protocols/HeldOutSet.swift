@@ -20,6 +20,9 @@ public struct HeldOutSet {
     public var count: Int { names.count }
     public var resolution: Int { targets.size(2) }
 
+    /// The rendering seed of the bundled model's training faces.
+    public static let bundledTrainingSeed: UInt64 = 1
+
     /// `count` faces rendered with `seed` (the bundled model was trained on seed 1: use another one).
     public static func synthetic(count: Int, seed: UInt64, inputSize: Int, resolution: Int) throws -> HeldOutSet {
         guard count >= 1 else { throw PipelineError("the held-out set needs at least 1 image, got \(count)") }
@@ -38,7 +41,9 @@ public struct HeldOutSet {
         }
         return HeldOutSet(names: (0..<count).map { String(format: "face%05d", $0) }, inputs: Tensor.cat(inputs, dim: 0),
                           targets: Tensor.cat(targets, dim: 0), samples: samples, masks: masks,
-                          notes: ["\(count) synthetic faces rendered with seed \(seed) (held out: the bundled model was trained on seed 1)"])
+                          notes: ["\(count) synthetic faces rendered with seed \(seed) " + (seed == bundledTrainingSeed
+                              ? "(not held out: the bundled model was trained on these faces)"
+                              : "(held out: the bundled model was trained on seed \(bundledTrainingSeed))")])
     }
 
     /// The first `count` images of a folder (sorted by name), brought to the encoder's size and the generator's.

@@ -191,9 +191,36 @@ public final class HFGITrainingStep: TrainingStep {
     public static let modelFile = "model.safetensors"
 
     /// Writes the trained HFGI model (inversion model + `residue.*` + `grid_align.*`) as `OUT/model.safetensors`, the
-    /// file `invert|edit|eval --method hfgi` read.
+    /// file `invert|edit|eval --method hfgi` read. With `options.statisticsImages` > 0 the file's batch-norm
+    /// statistics are re-estimated first; the training's own statistics are put back afterwards, so exporting never
+    /// changes training (checkpoints and resume stay exact).
     public func export(to outDirectory: URL) throws {
-        try model.save(to: outDirectory.appendingPathComponent(HFGITrainingStep.modelFile),
-                       extraMetadata: ["hfgi.trained_steps": String(step)])
+        var metadata = ["hfgi.trained_steps": String(step)]
+        var saved: [Tensor] = []
+        if options.statisticsImages > 0 {
+            saved = BatchNormStatistics.snapshot(trainedNetworks)
+            let images = try reestimateStatistics()
+            metadata["hfgi.batch_norm_statistics"] = "re-estimated over \(images) training images"
+        }
+        defer { if !saved.isEmpty { BatchNormStatistics.restore(trainedNetworks, saved) } }
+        try model.save(to: outDirectory.appendingPathComponent(HFGITrainingStep.modelFile), extraMetadata: metadata)
+    }
+
+    /// The networks this step trains.
+    var trainedNetworks: [Module] { [model.residue, model.gridAlign] }
+
+    /// Re-estimates the residual encoder's and ADA's batch-norm statistics with the current weights over the data's
+    /// first `options.statisticsImages` images, as inference runs them (undistorted maps, stored noise), in batches
+    /// of at most 16; returns the number of images used. Draws nothing from the random streams.
+    func reestimateStatistics() throws -> Int {
+        let images = try data.firstImages(options.statisticsImages).to(.float32, device: device)
+        let n = images.size(0)
+        BatchNormStatistics.reestimate(trainedNetworks) {
+            for start in stride(from: 0, to: n, by: 16) {
+                let x = images.narrow(dim: 0, start: start, length: Swift.min(16, n - start))
+                _ = model.reconstruct(x, noise: .const)
+            }
+        }
+        return n
     }
 }
