@@ -29,12 +29,12 @@ public enum SyntheticDataset {
 
     /// Checks a request; throws a one-line `SyntheticDataError`.
     public static func validate(count: Int, size: Int, start: Int) throws {
-        guard count >= 1 else { throw SyntheticDataError("--count must be at least 1, got \(count)") }
+        guard count >= 1 else { throw SyntheticDataError("the face count must be at least 1, got \(count)") }
         guard sizes.contains(size), size % 2 == 0 else {
-            throw SyntheticDataError("--size must be an even number from \(sizes.lowerBound) to \(sizes.upperBound), got \(size)")
+            throw SyntheticDataError("the image size must be an even number from \(sizes.lowerBound) to \(sizes.upperBound), got \(size)")
         }
-        guard start >= 0 else { throw SyntheticDataError("--start must be 0 or more, got \(start)") }
-        guard start <= Int(Int32.max) - count else { throw SyntheticDataError("--start + --count is too large") }
+        guard start >= 0 else { throw SyntheticDataError("the first face index must be 0 or more, got \(start)") }
+        guard start <= Int(Int32.max) - count else { throw SyntheticDataError("the last face index \(start) + \(count) − 1 is beyond \(Int32.max)") }
     }
 
     /// One labels row (without newline) for face `index` as the sampler draws it.

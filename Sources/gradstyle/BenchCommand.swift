@@ -103,7 +103,7 @@ struct BenchCommand: ParsableCommand {
             job.model = gradstyleModel.map { URL(fileURLWithPath: $0) }
             if job.model == nil {
                 job.attention = BenchJob.Attention(rawValue: attention)!
-                job.alignerPath = try OptionCheck.alignerPath(alignerPath)
+                job.alignerPath = BenchJob.AlignerOutput(rawValue: try OptionCheck.alignerPath(alignerPath))!
                 job.window = try OptionCheck.attentionWindow(window)
             }
         }

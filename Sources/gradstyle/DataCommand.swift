@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import ImageIO
 import Pipelines
-import Torch
 
 /// `gradstyle data …`: datasets the project trains on.
 struct DataCommand: ParsableCommand {
@@ -58,17 +56,15 @@ struct DataSynthCommand: ParsableCommand {
     func validate() throws {
         try OptionCheck.count(count, "--count", max: 100_000_000)
         try OptionCheck.count(start, "--start", min: 0, max: Int(Int32.max))
+        let sizes = SyntheticDataJob.sizes
+        guard sizes.contains(size), size % 2 == 0 else {
+            throw ValidationError("--size must be an even number from \(sizes.lowerBound) to \(sizes.upperBound), got \(size)")
+        }
+        guard start <= Int(Int32.max) - count else { throw ValidationError("--start + --count is too large") }
         try OptionCheck.int(threads, "--threads", 1...OptionCheck.maxThreads)
-        _ = try Device.parse(device)
+        try RuntimeSettings.device(named: device)
         if let grid {
-            // Checked before the dataset is written, not after.
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: grid, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw ValidationError("--grid \(grid) is a folder; give a .png or .jpg file name")
-            }
-            do { _ = try ImageFile.outputFormat(for: URL(fileURLWithPath: grid)) } catch {
-                throw ValidationError("--grid \(grid): \(error)")
-            }
+            do { try SyntheticDataJob.checkGrid(grid) } catch { throw ValidationError("--grid \(error)") }
         }
     }
 

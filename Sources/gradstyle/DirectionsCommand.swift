@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import Models
 import Pipelines
-import Torch
 
 struct DirectionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,11 +60,11 @@ struct FitDirectionCommand: ParsableCommand {
         fit.threshold = threshold
         fit.ratio = ratio
         fit.conditions = condition.map { URL(fileURLWithPath: $0) }
-        let r = try fit.run()
-        let n = name ?? attribute
-        try DirectionFitting.write(r, name: n, method: fit.method, to: URL(fileURLWithPath: out))
+        var job = DirectionFitJob(fitting: fit, out: URL(fileURLWithPath: out))
+        job.name = name
+        let r = try job.run()
         print(String(format: "%@: %d positive / %d negative, accuracy train %.3f, held-out %.3f; spread along n %.3f; wrote %@/%@.npy",
-                     n, r.positives, r.negatives, r.trainAccuracy, r.validationAccuracy, r.projectionStd, out, n))
+                     r.name, r.positives, r.negatives, r.trainAccuracy, r.validationAccuracy, r.projectionStd, out, r.name))
     }
 }
 
@@ -84,16 +82,14 @@ struct ListDirectionsCommand: ParsableCommand {
 
     func validate() throws {
         try OptionCheck.count(styleDim, "--style-dim", max: 65536)
-        _ = try Device.parse(device)
+        try RuntimeSettings.device(named: device)
     }
 
     func run() throws {
-        let url = URL(fileURLWithPath: folder)
-        let dim = try styleDim ?? DirectionLibrary.inferStyleDim(folder: url)
-        let library = try DirectionLibrary(folder: url, styleDim: dim)
-        for name in library.names {
-            let e = try library.edit(named: name)
-            print("\(name): \(e.scaleNote)")
+        var job = DirectionListJob(folder: URL(fileURLWithPath: folder))
+        job.styleDim = styleDim
+        for edit in try job.run() {
+            print("\(edit.name): \(edit.scaleNote)")
         }
     }
 }

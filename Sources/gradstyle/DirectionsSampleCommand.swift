@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Models
 import Pipelines
 
 struct DirectionsSampleCommand: ParsableCommand {
@@ -41,13 +40,14 @@ struct DirectionsSampleCommand: ParsableCommand {
 
     func run() throws {
         let device = try global.apply()
-        let g = try GeneratorCheckpoint.load(URL(fileURLWithPath: generator), device: device).generator.eval()
-        let c = try AttributeClassifier.load(URL(fileURLWithPath: classifier), device: device)
         var sampling = LatentSampling(count: count)
         sampling.batch = batch
         sampling.truncation = truncation
         sampling.quiet = global.quiet
-        let result = try sampling.run(generator: g, classifier: c, out: URL(fileURLWithPath: out))
-        print("wrote \(out)/\(LatentSampling.latentsName) (\(result.w.shape.map(String.init).joined(separator: "×"))) and \(out)/\(LatentSampling.labelsName) (\(c.attributes.joined(separator: ", ")))")
+        var job = DirectionSampleJob(generator: URL(fileURLWithPath: generator), classifier: URL(fileURLWithPath: classifier),
+                                     out: URL(fileURLWithPath: out), sampling: sampling)
+        job.device = device
+        let r = try job.run()
+        print("wrote \(out)/\(LatentSampling.latentsName) (\(r.latentShape.map(String.init).joined(separator: "×"))) and \(out)/\(LatentSampling.labelsName) (\(r.attributes.joined(separator: ", ")))")
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Pipelines
-import Torch
 
 /// The data-parallel flags every `train` verb takes (see docs/DISTRIBUTED.md). Under torchrun's environment the
 /// command is one rank of the job without any of them; `--nproc N` makes this process start N ranks itself.
@@ -18,35 +17,22 @@ struct DistributedOptions: ParsableArguments {
 
     func validate() throws {
         try OptionCheck.int(nproc, "--nproc", 1...1024)
-        if let backend, CollectiveBackend(rawValue: backend) == nil {
-            throw ValidationError("invalid --backend '\(backend)': expected \(CollectiveBackend.allCases.map(\.rawValue).joined(separator: " or "))")
+        if let backend, !DistributedLaunch.backendNames.contains(backend) {
+            throw ValidationError("invalid --backend '\(backend)': expected \(DistributedLaunch.backendNames.joined(separator: " or "))")
         }
         try OptionCheck.positive(distTimeout, "--dist-timeout", max: 86_400)
     }
 
     /// With `--nproc N` (N > 1): starts the ranks, waits for them and returns nil (this process trained nothing).
-    /// Otherwise the job's distribution settings: one process, or the rank torchrun's environment describes (on
-    /// CUDA, rank r takes cuda:LOCAL_RANK). `device` is updated for the rank.
-    func start(seed: UInt64, device: inout Device) throws -> DistributedTraining? {
-        let environment = ProcessInfo.processInfo.environment
-        var settings = DistributedTraining(backend: backend.flatMap(CollectiveBackend.init(rawValue:)), timeout: distTimeout,
-                                           seed: seed)
-        switch try DistributedStart.decide(processes: nproc, environment: environment) {
-        case .singleProcess:
-            return settings
-        case .launch(let processes):
-            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            var launcher = LocalLauncher(executable: executable,
-                                         arguments: Self.removingNproc(Array(CommandLine.arguments.dropFirst())),
-                                         processes: processes)
-            launcher.errorLinePrefix = "Error: "  // what GradStyleCommand.main prints a failure with
-            try launcher.run()
-            return nil
-        case .rank(let place):
-            if case .cuda = device { device = .cuda(place.localRank) }
-            settings.environment = place
-            return settings
-        }
+    /// Otherwise the job's distribution settings; `device` is updated for the rank (see `DistributedLaunch`).
+    func start(seed: UInt64, device: inout ComputeDevice) throws -> DistributedTraining? {
+        var launch = DistributedLaunch()
+        launch.processes = nproc
+        launch.backend = backend
+        launch.timeout = distTimeout
+        return try launch.start(seed: seed, device: &device,
+                                arguments: Self.removingNproc(Array(CommandLine.arguments.dropFirst())),
+                                errorLinePrefix: "Error: ")  // what GradStyleCommand.main prints a failure with
     }
 
     /// The command line without `--nproc N` / `--nproc=N`, for the ranks.

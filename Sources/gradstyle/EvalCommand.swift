@@ -91,7 +91,9 @@ struct EvalPairsCommand: ParsableCommand {
             guard EvalJob.LPIPSNet(rawValue: lpipsNet) != nil else {
                 throw ValidationError("invalid --lpips-net '\(lpipsNet)': expected alex or vgg")
             }
-            if let metrics { _ = try EvalMetric.parseList(metrics) }
+            if let metrics {
+                do { _ = try EvalMetric.parseList(metrics) } catch { throw ValidationError("--metrics: \(error)") }
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Models
 import Pipelines
 
 struct GenerateCommand: ParsableCommand {
@@ -40,12 +39,17 @@ struct GenerateCommand: ParsableCommand {
     func validate() throws {
         let sources = [w, z, seeds].compactMap { $0 }
         guard sources.count == 1 else { throw ValidationError("give exactly one of --w, --z, --seeds") }
-        guard NoiseMode(rawValue: noiseMode) != nil else {
+        guard GenerateJob.noiseMode(named: noiseMode) != nil else {
             throw ValidationError("invalid --noise-mode '\(noiseMode)': expected const, random or none")
         }
         try OptionCheck.batch(batch)
         try OptionCheck.double(truncation, "--truncation", -100...100)
-        if let seeds { _ = try GenerateJob.parseSeeds(seeds) }
+        if let seeds {
+            do { _ = try GenerateJob.parseSeeds(seeds) } catch { throw ValidationError("--seeds: \(error)") }
+        }
+        if let outNpy, !outNpy.lowercased().hasSuffix(".npy") {
+            throw ValidationError("--out-npy \(outNpy): expected a .npy file name")
+        }
         guard out != nil || outNpy != nil else { throw ValidationError("give --out and/or --out-npy") }
     }
 
@@ -57,7 +61,7 @@ struct GenerateCommand: ParsableCommand {
         else { source = .seeds(try GenerateJob.parseSeeds(seeds!)) }
         var job = GenerateJob(generatorURL: URL(fileURLWithPath: generator), source: source)
         job.truncation = truncation
-        job.noise = NoiseMode(rawValue: noiseMode)!
+        job.noise = GenerateJob.noiseMode(named: noiseMode)!
         job.out = out.map { URL(fileURLWithPath: $0) }
         job.outNPY = outNpy.map { URL(fileURLWithPath: $0) }
         job.batch = batch

@@ -1,6 +1,5 @@
 import ArgumentParser
-import ImageIO
-import Torch
+import Pipelines
 
 /// Options every verb takes: where to run, how many threads, the seed, and how much to print.
 struct GlobalOptions: ParsableArguments {
@@ -17,7 +16,7 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(parsing: .unconditional,
             help: "Largest image (width × height) read; checked from the file's header before decoding.")
-    var maxPixels: Int = ImageLimits.defaultMaxPixels
+    var maxPixels: Int = RuntimeSettings.defaultMaxPixels
 
     @Flag(help: "Allow TF32 in CUDA fp32 convolutions and matrix products (faster, ~1e-3 relative error; default: full fp32).")
     var tf32 = false
@@ -28,15 +27,22 @@ struct GlobalOptions: ParsableArguments {
     func validate() throws {
         try OptionCheck.int(threads, "--threads", 1...OptionCheck.maxThreads)
         try OptionCheck.int(maxPixels, "--max-pixels", 1...(1 << 40))
-        _ = try Device.parse(device)
+        try RuntimeSettings.device(named: device)
+    }
+
+    /// The runtime settings these flags describe.
+    var settings: RuntimeSettings {
+        var s = RuntimeSettings()
+        s.device = device
+        s.threads = threads
+        s.seed = seed
+        s.maxPixels = maxPixels
+        s.tf32 = tf32
+        return s
     }
 
     /// Applies threads, seed, the image limit and TF32, and resolves the device.
-    func apply() throws -> Device {
-        if let threads { Torch.numThreads = threads }
-        Torch.manualSeed(seed)
-        ImageLimits.maxPixels = maxPixels
-        Torch.allowTF32 = tf32
-        return try Device.parse(device)
+    func apply() throws -> ComputeDevice {
+        try settings.apply()
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Models
+import Pipelines
 
 /// The one place numeric command-line options are checked: a number that is NaN, infinite, negative where a count
 /// is meant, or absurdly large fails validation with one line naming the flag, before any work starts (instead of
@@ -32,12 +32,12 @@ enum OptionCheck {
         try count(value, "--batch", max: 4096)
     }
 
-    /// `--aligner-path` (train gradstyle, bench gradstyle).
-    static func alignerPath(_ value: String) throws -> AlignerPath {
-        guard let path = AlignerPath(rawValue: value) else {
+    /// `--aligner-path` (train gradstyle, bench gradstyle): one of the network's aligner paths.
+    static func alignerPath(_ value: String) throws -> String {
+        guard GradStyleNetworkOptions.alignerPaths.contains(value) else {
             throw ValidationError("invalid --aligner-path '\(value)': motion_gate, scalar_gate or attention")
         }
-        return path
+        return value
     }
 
     /// `--window`: an odd side from 1 to 63, or 0 (nil: attention over all positions).

@@ -23,23 +23,8 @@ struct TrainGradStyleCommand: ParsableCommand {
     @Option(help: "A generator checkpoint replacing the one inside --encoder's file.")
     var generator: String?
 
-    @Option(help: "Folder of training images (brought to the encoder's input size).")
-    var data: String
-
-    @Option(help: "Output folder.")
-    var out: String
-
-    @Option(help: "Train until this step.") var steps: Int
-    @Option var batch: Int = 8
-    @Option(name: .customLong("lr")) var learningRate: Double = 1e-4
-    @Option(help: "ranger or adam.") var optimizer: String = "ranger"
-    @Option var lambdaL2: Double = 1
-    @Option var lambdaLpips: Double = 0.8
-    @Option var lambdaId: Double = 0.1
+    @OptionGroup var training: InversionTrainingFlags
     @Option var lambdaAlign: Double = 0.1
-    @Option(parsing: .upToNextOption, help: "LPIPS weight files (torchvision alexnet + lpips alex.pth, or our .safetensors).")
-    var lpipsWeights: [String] = []
-    @Option(help: "ArcFace IR-SE50 weights for the ID loss (faces).") var arcface: String?
     @Option(help: "warp, feature_warp or none.") var misalign: String = "warp"
     @Option var misalignStrength: Double = 0.15
     @Option(help: "Proportions of samples with no warp, a small warp and a full-strength warp, NONE:SMALL:LARGE.")
@@ -76,10 +61,6 @@ struct TrainGradStyleCommand: ParsableCommand {
     @Option(help: "Copy the other networks of this bundle into OUT/model.safetensors (to keep both baselines in one file).")
     var mergeInto: String?
 
-    @Option var checkpointEvery: Int = 500
-    @Option var sampleEvery: Int = 500
-    @Flag(help: "Continue from OUT/checkpoint.safetensors.") var resume = false
-
     /// The network options these flags describe, each name checked against the ones the network knows.
     func networkOptions() throws -> GradStyleNetworkOptions {
         func check(_ value: String, _ flag: String, _ names: [String]) throws {
@@ -108,7 +89,7 @@ struct TrainGradStyleCommand: ParsableCommand {
         n.selectRatio = selectRatio
         try check(positionEncoding, "--position-encoding", GradStyleNetworkOptions.positionEncodings)
         n.positionEncoding = positionEncoding
-        n.alignerPath = try OptionCheck.alignerPath(alignerPath).rawValue
+        n.alignerPath = try OptionCheck.alignerPath(alignerPath)
         n.window = try OptionCheck.attentionWindow(window)
         n.windowFrom = windowFrom
         n.singleStage = singleStage
@@ -119,12 +100,7 @@ struct TrainGradStyleCommand: ParsableCommand {
     /// The training options these flags describe.
     func trainingOptions() throws -> GradStyleTrainingOptions {
         var options = GradStyleTrainingOptions()
-        options.batch = batch
-        options.learningRate = learningRate
-        options.optimizer = optimizer
-        options.lambdaL2 = lambdaL2
-        options.lambdaLPIPS = lambdaLpips
-        options.lambdaID = lambdaId
+        training.apply(to: &options)
         options.lambdaAlign = lambdaAlign
         guard let m = MisalignKind(rawValue: misalign) else {
             throw ValidationError("invalid --misalign '\(misalign)': \(MisalignKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -140,28 +116,20 @@ struct TrainGradStyleCommand: ParsableCommand {
         options.misalignMix = mixture
         options.editTrainsResiduals = editTrainsResiduals
         options.editTrainsFusion = editTrainsFusion
-        options.checkpointEvery = checkpointEvery
-        options.sampleEvery = sampleEvery
         do { try options.validate() } catch { throw ValidationError("\(error)") }
         return options
     }
 
     func run() throws {
-        var job = GradStyleTrainingJob(encoder: URL(fileURLWithPath: encoder), data: URL(fileURLWithPath: data),
-                                       out: URL(fileURLWithPath: out), steps: steps)
         var device = try global.apply()
         guard let parallel = try distributed.start(seed: global.seed, device: &device) else { return }
-        job.device = device
-        job.distributed = parallel
+        var job = GradStyleTrainingJob(inputs: training.inputs(encoder: encoder, device: device, distributed: parallel,
+                                                               quiet: global.quiet))
         job.options = try trainingOptions()
         job.network = try networkOptions()
         job.generator = generator.map { URL(fileURLWithPath: $0) }
-        job.lpipsWeights = lpipsWeights.map { URL(fileURLWithPath: $0) }
-        job.arcface = arcface.map { URL(fileURLWithPath: $0) }
         job.bundleName = prefix
         job.mergeInto = mergeInto.map { URL(fileURLWithPath: $0) }
-        job.resume = resume
-        job.quiet = global.quiet
-        try TrainCommand.run(out: out) { try job.run() }
+        try TrainCommand.run(out: training.out) { try job.run() }
     }
 }

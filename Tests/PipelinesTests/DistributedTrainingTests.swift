@@ -184,9 +184,9 @@ final class DistributedTrainingTests: XCTestCase {
         job.options.batch = batch
         job.options.noise = "const"
         job.options.checkpointEvery = 2
-        job.quiet = true
-        job.messages = TrainingMessages(say: { _ in }, note: { _ in })
-        job.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
+        job.inputs.quiet = true
+        job.inputs.messages = TrainingMessages(say: { _ in }, note: { _ in })
+        job.inputs.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
         return job
     }
 
@@ -202,9 +202,9 @@ final class DistributedTrainingTests: XCTestCase {
         job.options = GradStyleTrainingTests.options()
         job.options.batch = batch
         job.options.checkpointEvery = 2
-        job.quiet = true
-        job.messages = TrainingMessages(say: { _ in }, note: { _ in })
-        job.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
+        job.inputs.quiet = true
+        job.inputs.messages = TrainingMessages(say: { _ in }, note: { _ in })
+        job.inputs.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
         return job
     }
 

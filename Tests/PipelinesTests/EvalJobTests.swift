@@ -103,7 +103,7 @@ final class EvalJobTests: XCTestCase {
         try MetricTestData.writeImage(pred, "b.png", width: 40, height: 40, seed: 3)
         var job = quietJob()
         job.metrics = try EvalMetric.parseList("psnr,id")
-        XCTAssertThrowsError(try job.run()) { XCTAssertTrue("\($0)".contains("--arcface"), "\($0)") }
+        XCTAssertThrowsError(try job.run()) { XCTAssertTrue("\($0)".contains("needs an identity network"), "\($0)") }
 
         // Mean colour as a 3-d "identity": equal for identical images.
         job.identityEmbedder = ClosureIdentityEmbedder { $0.mean(dims: [2, 3]) + 2 }

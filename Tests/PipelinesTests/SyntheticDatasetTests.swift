@@ -88,13 +88,13 @@ final class SyntheticDatasetTests: XCTestCase {
             }
         }
         let cases: [(String?, String)] = [
-            (message { try SyntheticDataset.write(count: 0, to: dir, quiet: true) }, "--count"),
-            (message { try SyntheticDataset.write(count: 1, to: dir, size: 31, quiet: true) }, "--size"),
-            (message { try SyntheticDataset.write(count: 1, to: dir, size: 33, quiet: true) }, "--size"),
-            (message { try SyntheticDataset.write(count: 1, to: dir, size: 16, quiet: true) }, "--size"),
-            (message { try SyntheticDataset.write(count: 1, to: dir, size: 1024, quiet: true) }, "--size"),
-            (message { try SyntheticDataset.write(count: 1, to: dir, start: -1, quiet: true) }, "--start"),
-            (message { try SyntheticDataset.write(count: 1, to: dir, quiet: true, threads: 0) }, "--threads"),
+            (message { try SyntheticDataset.write(count: 0, to: dir, quiet: true) }, "face count must be at least 1, got 0"),
+            (message { try SyntheticDataset.write(count: 1, to: dir, size: 31, quiet: true) }, "image size must be an even number from 32 to 512, got 31"),
+            (message { try SyntheticDataset.write(count: 1, to: dir, size: 33, quiet: true) }, "got 33"),
+            (message { try SyntheticDataset.write(count: 1, to: dir, size: 16, quiet: true) }, "got 16"),
+            (message { try SyntheticDataset.write(count: 1, to: dir, size: 1024, quiet: true) }, "got 1024"),
+            (message { try SyntheticDataset.write(count: 1, to: dir, start: -1, quiet: true) }, "first face index must be 0 or more, got -1"),
+            (message { try SyntheticDataset.write(count: 1, to: dir, quiet: true, threads: 0) }, "render thread count must be at least 1, got 0"),
         ]
         for (text, expected) in cases {
             let text = try XCTUnwrap(text, "expected an error mentioning \(expected)")

@@ -28,7 +28,7 @@ extension LPIPS {
         for url in files {
             let file = try CheckpointFile(url)
             if let named = file.metadata[networkMetadataKey], named != network.rawValue {
-                throw TensorIOError(url, "holds LPIPS(\(named)) weights, but --lpips-net is \(network.rawValue)")
+                throw TensorIOError(url, "holds LPIPS(\(named)) weights, but the LPIPS network asked for is \(network.rawValue)")
             }
             for (key, host) in try file.hostTensors() {
                 guard let canonical = canonicalKey(key) else { continue }
@@ -115,14 +115,14 @@ extension LPIPS {
         let found: LPIPSNetwork? = first.size(3) == 11 ? .alex : first.size(3) == 3 ? .vgg : nil
         if let found, found != network {
             throw TensorIOError(origin["net.features.0.weight"]!,
-                                "holds a \(found == .alex ? "AlexNet" : "VGG16") trunk, but the LPIPS network is \(network.rawValue) (use --lpips-net \(found.rawValue))")
+                                "holds a \(found == .alex ? "AlexNet" : "VGG16") trunk, but the LPIPS network is \(network.rawValue) (the file is for \(found.rawValue))")
         }
         if let head = tensors["lin1.model.1.weight"], head.rank == 4 {
             let expected = network == .alex ? 192 : 128
             if head.size(1) != expected {
                 let other: LPIPSNetwork = network == .alex ? .vgg : .alex
                 throw TensorIOError(origin["lin1.model.1.weight"]!,
-                                    "holds LPIPS heads for \(other.rawValue), but the LPIPS network is \(network.rawValue) (use --lpips-net \(other.rawValue))")
+                                    "holds LPIPS heads for \(other.rawValue), but the LPIPS network is \(network.rawValue) (the file is for \(other.rawValue))")
             }
         }
     }

@@ -46,7 +46,7 @@ public struct AlignJob {
     }
 
     public func run() throws -> Result {
-        guard (1...8192).contains(outputSize) else { throw ModelError("--size must be between 1 and 8192, got \(outputSize)") }
+        guard (1...8192).contains(outputSize) else { throw ModelError("the output size must be between 1 and 8192, got \(outputSize)") }
         let images = try InputImages(input)
         let names = InversionJob.outputNames(images.files)
         let detector = try FaceLandmarkDetector(predictorPath: predictorPath)

@@ -22,7 +22,7 @@ extension SyntheticDataset {
     public static func write(count: Int, to directory: URL, size: Int = 64, seed: UInt64 = 0, start: Int = 0,
                              quiet: Bool = false, threads: Int? = nil, writeDetails: Bool = false) throws -> Summary {
         try validate(count: count, size: size, start: start)
-        if let threads, threads < 1 { throw SyntheticDataError("--threads must be at least 1, got \(threads)") }
+        if let threads, threads < 1 { throw SyntheticDataError("the render thread count must be at least 1, got \(threads)") }
         try prepare(directory)
         // Staged and published at the end (under the folder's lock): an interrupted or failed run leaves nothing.
         let staging = try StagingFolder(in: directory)
@@ -109,7 +109,7 @@ extension SyntheticDataset {
         let path = directory.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
-        guard isDirectory.boolValue else { throw SyntheticDataError("--out \(path) exists and is not a directory") }
+        guard isDirectory.boolValue else { throw SyntheticDataError("output directory \(path) exists and is not a directory") }
         guard access(path, W_OK | X_OK) == 0 else {
             throw SyntheticDataError("output directory \(path) is not writable: \(String(cString: strerror(errno)))")
         }
@@ -133,6 +133,21 @@ public struct SyntheticDataJob {
     public init(count: Int, directory: URL) {
         self.count = count
         self.directory = directory
+    }
+
+    /// The image sizes the renderer makes (even ones in this range).
+    public static var sizes: ClosedRange<Int> { SyntheticDataset.sizes }
+
+    /// Whether `path` can take the preview mosaic (a .png/.jpg file name, not a folder), checked before the dataset
+    /// is written, not after; the error names the path as given.
+    public static func checkGrid(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw PipelineError("\(path) is a folder; give a .png or .jpg file name")
+        }
+        do { _ = try ImageFile.outputFormat(for: URL(fileURLWithPath: path)) } catch {
+            throw PipelineError("\(path): \(error)")
+        }
     }
 
     @discardableResult

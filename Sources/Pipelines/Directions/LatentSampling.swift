@@ -30,9 +30,9 @@ public struct LatentSampling {
     public static let labelsName = "labels.csv"
 
     public func validate() throws {
-        guard count >= 1 else { throw ModelError("--count must be at least 1, got \(count)") }
+        guard count >= 1 else { throw ModelError("the sample count must be at least 1, got \(count)") }
         guard batch >= 1 else { throw ModelError("the batch size must be at least 1, got \(batch)") }
-        guard truncation.isFinite else { throw ModelError("--truncation must be a number, got \(truncation)") }
+        guard truncation.isFinite else { throw ModelError("the truncation must be a finite number, got \(truncation)") }
     }
 
     /// Samples and labels `count` codes. The generator and classifier stay where they are (their devices may differ).

@@ -57,7 +57,7 @@ public struct EvalJob {
     public func run() throws -> Result {
         guard !metrics.isEmpty else { throw PipelineError("no metrics to compute") }
         if metrics.contains(.id) && identityEmbedder == nil {
-            throw PipelineError("the id metric needs an identity network: give --arcface FILE (ArcFace IR-SE50, model_ir_se50.pth)")
+            throw PipelineError("the id metric needs an identity network (ArcFace IR-SE50, model_ir_se50.pth), and none is set")
         }
         try EvalOutput.checkDestinations([csv, json].compactMap { $0 })
         let pairing = try ImagePairing(pred: predDirectory, target: targetDirectory)

@@ -31,7 +31,7 @@ public enum EvalMetric: String, CaseIterable, Sendable {
             }
             if !out.contains(metric) { out.append(metric) }
         }
-        guard !out.isEmpty else { throw PipelineError("--metrics is empty") }
+        guard !out.isEmpty else { throw PipelineError("the metric list is empty") }
         return out
     }
 }

@@ -46,12 +46,15 @@ public struct GenerateJob {
         public let notes: [String]
     }
 
+    /// The noise mode `name` stands for (const, random or none), nil for any other name.
+    public static func noiseMode(named name: String) -> NoiseMode? { NoiseMode(rawValue: name) }
+
     /// Parses `A-B` or `A` (and `A,B,C` lists are not accepted: ranges only, as the contract says).
     public static func parseSeeds(_ text: String) throws -> ClosedRange<Int> {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
         guard (1...2).contains(parts.count), let a = Int(parts[0]), let b = Int(parts.last!), a >= 0, b >= a,
               b <= Int(UInt32.max) else {
-            throw ModelError("invalid --seeds '\(text)': expected A-B with 0 ≤ A ≤ B < 2^32")
+            throw ModelError("invalid seed range '\(text)': expected A-B with 0 ≤ A ≤ B < 2^32")
         }
         return a...b
     }
@@ -60,10 +63,10 @@ public struct GenerateJob {
 
     public func run() throws -> Result {
         guard batch >= 1 else { throw ModelError("the batch size must be at least 1, got \(batch)") }
-        guard truncation.isFinite else { throw ModelError("--truncation must be a finite number") }
-        if out == nil && outNPY == nil { throw ModelError("nothing to write: give --out and/or --out-npy") }
+        guard truncation.isFinite else { throw ModelError("the truncation must be a finite number, got \(truncation)") }
+        if out == nil && outNPY == nil { throw ModelError("nothing to write: no image output and no raw output") }
         if let outNPY, outNPY.pathExtension.lowercased() != "npy" {
-            throw ModelError("--out-npy \(outNPY.path): expected a .npy file name")
+            throw ModelError("\(outNPY.path): expected a .npy file name for the raw output")
         }
         let loaded = try GeneratorCheckpoint.load(generatorURL, device: device)
         let g = loaded.generator.eval()
@@ -73,8 +76,8 @@ public struct GenerateJob {
         let gathers = outNPY != nil || (out != nil && !isFolderOutput)
         let imageBytes = 3 * g.size * g.size * 4
         if gathers, n > maxInMemoryBytes / imageBytes {
-            throw ModelError("\(n) images of \(g.size)² do not fit in memory for a grid or --out-npy (at most "
-                             + "\(maxInMemoryBytes / imageBytes)); write them to a folder (--out DIR), which streams")
+            throw ModelError("\(n) images of \(g.size)² do not fit in memory for a grid or a raw .npy output (at most "
+                             + "\(maxInMemoryBytes / imageBytes)); write them to a folder, which streams")
         }
         if truncation != 1, g.latentAverage == nil {
             notes.append("the checkpoint has no latent_avg / w_avg: truncation centre = mean of 10,000 mapped z")

@@ -9,48 +9,39 @@ import Torch
 /// `bundleName`, and the other networks of `mergeInto`) and `out/samples/`. LPIPS and identity terms need their
 /// weight files; without them they are left out, and the job says so.
 public struct GradStyleTrainingJob {
-    /// The inversion model: a pSp/e4e/HFGI .pt or our .safetensors (encoder + generator + latent_avg).
-    public var encoder: URL
+    /// The inversion model, data, output folder, steps, loss weights files, resume, device and messages.
+    public var inputs: InversionTrainingInputs
     /// A generator checkpoint replacing the inversion model's (same architecture).
     public var generator: URL?
-    /// Folder of training images (brought to the encoder's input size).
-    public var data: URL
-    public var out: URL
-    public var steps: Int
     public var network = GradStyleNetworkOptions()
     public var options = GradStyleTrainingOptions()
-    public var lpipsWeights: [URL] = []
-    public var arcface: URL?
     /// The trained network's name in the bundle (nil: `network.defaultBundleName`).
     public var bundleName: String?
     /// A bundle whose other networks are copied into `out/model.safetensors` (both baselines in one file).
     public var mergeInto: URL?
-    /// Continue `out/checkpoint.safetensors` (without it, a folder holding one is refused).
-    public var resume = false
-    public var device: Device = .cpu
-    public var quiet = false
-    public var messages = TrainingMessages()
-    /// One process, or one rank of a data-parallel run (`options.batch` is then per rank).
-    public var distributed = DistributedTraining()
+
+    public init(inputs: InversionTrainingInputs) { self.inputs = inputs }
 
     public init(encoder: URL, data: URL, out: URL, steps: Int) {
-        (self.encoder, self.data, self.out, self.steps) = (encoder, data, out, steps)
+        self.init(inputs: InversionTrainingInputs(encoder: encoder, data: data, out: out, steps: steps))
     }
 
     public func run() throws {
         try options.validate()
         let base = try network.config()
-        let parallel = try distributed.join(job: ["verb": "train gradstyle", "encoder": encoder.path,
-                                                  "generator": generator?.path ?? "", "data": data.path, "out": out.path,
-                                                  "steps": "\(steps)", "resume": "\(resume)", "network": "\(base)",
-                                                  "weights": ([arcface].compactMap { $0?.path } + lpipsWeights.map(\.path)).joined(separator: ","),
-                                                  "bundle": "\(bundleName ?? "") \(mergeInto?.path ?? "")"],
-                                            options: options, device: device)
+        let (encoder, data, out, device) = (inputs.encoder, inputs.data, inputs.out, inputs.device)
+        let parallel = try inputs.distributed.join(job: ["verb": "train gradstyle", "encoder": encoder.path,
+                                                         "generator": generator?.path ?? "", "data": data.path, "out": out.path,
+                                                         "steps": "\(inputs.steps)", "resume": "\(inputs.resume)", "network": "\(base)",
+                                                         "weights": inputs.weightsDescription,
+                                                         "bundle": "\(bundleName ?? "") \(mergeInto?.path ?? "")"],
+                                                   options: options, device: device)
         var options = options
         options.batch *= parallel.worldSize  // the global batch, which the loop splits by rank
-        let messages = parallel.writesOutputs ? self.messages : TrainingMessages(say: { _ in }, note: { _ in })
-        let session = try TrainingSession(out: out, resume: resume, messages: messages, writes: parallel.writesOutputs,
-                                          inputs: [encoder, data, generator, mergeInto, arcface] + lpipsWeights.map(Optional.some))
+        let messages = parallel.writesOutputs ? inputs.messages : TrainingMessages(say: { _ in }, note: { _ in })
+        let session = try TrainingSession(out: out, resume: inputs.resume, messages: messages, writes: parallel.writesOutputs,
+                                          inputs: [encoder, data, generator, mergeInto, inputs.arcface]
+                                              + inputs.lpipsWeights.map(Optional.some))
 
         let inversion = try InversionModel.load(encoder, device: device)
         for note in inversion.notes { messages.note(note) }
@@ -65,25 +56,14 @@ public struct GradStyleTrainingJob {
         let gradstyle = try GradStyleNetwork(config).to(device: device)
         let model = GradStyleModel(inversion: inversion, network: gradstyle)
 
-        var losses = ImageLosses()
-        if !lpipsWeights.isEmpty {
-            let lpips = try LPIPS.load(network: .alex, files: lpipsWeights, device: device).eval().freeze()
-            losses.perceptual = { lpips($0, $1) }
-        } else if options.lambdaLPIPS > 0 {
-            messages.note("no LPIPS weights: the LPIPS term is left out")
-        }
-        if let arcface {
-            let id = try IDLoss.load(arcface, device: device)
-            losses.identity = { id($0, $1).loss }
-        } else if options.lambdaID > 0 {
-            messages.note("no ArcFace weights: the identity term is left out")
-        }
+        let (losses, notes) = try inputs.imageLosses(lambdaLPIPS: options.lambdaLPIPS, lambdaID: options.lambdaID)
+        for note in notes { messages.note(note) }
 
         var dataOptions = ImageFolderDataset.Options(resolution: inversion.encoder.inputSize)
         dataOptions.device = device
         let dataset = try ImageFolderDataset(root: data, options: dataOptions)
         let trainer = try GradStyleTrainer(model: model, data: dataset, options: options, losses: losses)
-        trainer.quiet = quiet || !parallel.writesOutputs
+        trainer.quiet = inputs.quiet || !parallel.writesOutputs
         let loop = TrainingLoop(trainer, parallel: parallel)
         try session.resumeIfAsked(loop)
 
@@ -96,7 +76,7 @@ public struct GradStyleTrainingJob {
             }
         }
         trainer.publishedBundle = GradStyleTrainer.PublishedBundle(inversion: inversion, name: name, otherNetworks: others)
-        guard try session.train(loop, until: .steps(steps), description: { target in
+        guard try session.train(loop, until: .steps(inputs.steps), description: { target in
             "training GradStyle '\(name)' (\(gradstyle.parameterCount.grouped) parameters; \(config.summary)) on \(dataset.count) images until step \(target)"
         }) else { return }
         messages.say("done: \(out.relativePath)/\(GradStyleTrainer.bundleName)")

@@ -8,39 +8,29 @@ import Torch
 /// `grid_align.*`) and `out/samples/`. LPIPS and identity terms need their weight files; without them they are left
 /// out, and the job says so.
 public struct HFGITrainingJob {
-    /// The inversion model: a pSp/e4e/HFGI .pt or our .safetensors (encoder + generator + latent_avg), generator
-    /// 64² or larger.
-    public var encoder: URL
-    /// Folder of training images (brought to the encoder's input size).
-    public var data: URL
-    public var out: URL
-    public var steps: Int
+    /// The inversion model (generator 64² or larger), data, output folder, steps, loss weights files, resume,
+    /// device and messages.
+    public var inputs: InversionTrainingInputs
     public var options = HFGITrainingOptions()
-    public var lpipsWeights: [URL] = []
-    public var arcface: URL?
-    /// Continue `out/checkpoint.safetensors` (without it, a folder holding one is refused).
-    public var resume = false
-    public var device: Device = .cpu
-    public var quiet = false
-    public var messages = TrainingMessages()
-    /// One process, or one rank of a data-parallel run (`options.batch` is then per rank).
-    public var distributed = DistributedTraining()
+
+    public init(inputs: InversionTrainingInputs) { self.inputs = inputs }
 
     public init(encoder: URL, data: URL, out: URL, steps: Int) {
-        (self.encoder, self.data, self.out, self.steps) = (encoder, data, out, steps)
+        self.init(inputs: InversionTrainingInputs(encoder: encoder, data: data, out: out, steps: steps))
     }
 
     public func run() throws {
         try options.validate()
-        let parallel = try distributed.join(job: ["verb": "train hfgi", "encoder": encoder.path, "data": data.path,
-                                                  "out": out.path, "steps": "\(steps)", "resume": "\(resume)",
-                                                  "weights": ([arcface].compactMap { $0?.path } + lpipsWeights.map(\.path)).joined(separator: ",")],
-                                            options: options, device: device)
+        let (encoder, data, out, device) = (inputs.encoder, inputs.data, inputs.out, inputs.device)
+        let parallel = try inputs.distributed.join(job: ["verb": "train hfgi", "encoder": encoder.path, "data": data.path,
+                                                         "out": out.path, "steps": "\(inputs.steps)", "resume": "\(inputs.resume)",
+                                                         "weights": inputs.weightsDescription],
+                                                   options: options, device: device)
         var options = options
         options.batch *= parallel.worldSize  // the global batch, which the loop splits by rank
-        let messages = parallel.writesOutputs ? self.messages : TrainingMessages(say: { _ in }, note: { _ in })
-        let session = try TrainingSession(out: out, resume: resume, messages: messages, writes: parallel.writesOutputs,
-                                          inputs: [encoder, data, arcface] + lpipsWeights.map(Optional.some))
+        let messages = parallel.writesOutputs ? inputs.messages : TrainingMessages(say: { _ in }, note: { _ in })
+        let session = try TrainingSession(out: out, resume: inputs.resume, messages: messages, writes: parallel.writesOutputs,
+                                          inputs: [encoder, data, inputs.arcface] + inputs.lpipsWeights.map(Optional.some))
 
         let inversion = try InversionModel.load(encoder, device: device)
         let model: HFGIModel
@@ -56,27 +46,16 @@ public struct HFGITrainingJob {
         if HFGIModel.isHFGI(encoder) {
             notes.append("\(encoder.relativePath) holds HFGI networks already: training starts new ones, as the public recipe does")
         }
-        var losses = ImageLosses()
-        if !lpipsWeights.isEmpty {
-            let lpips = try LPIPS.load(network: .alex, files: lpipsWeights, device: device).eval().freeze()
-            losses.perceptual = { lpips($0, $1) }
-        } else if options.lambdaLPIPS > 0 {
-            notes.append("no LPIPS weights: the LPIPS term is left out")
-        }
-        if let arcface {
-            let id = try IDLoss.load(arcface, device: device)
-            losses.identity = { id($0, $1).loss }
-        } else if options.lambdaID > 0 {
-            notes.append("no ArcFace weights: the identity term is left out")
-        }
+        let (losses, lossNotes) = try inputs.imageLosses(lambdaLPIPS: options.lambdaLPIPS, lambdaID: options.lambdaID)
+        notes += lossNotes
         let step = try HFGITrainingStep(model: model, data: dataset, options: options, losses: losses)
-        step.quiet = quiet || !parallel.writesOutputs
+        step.quiet = inputs.quiet || !parallel.writesOutputs
         for note in notes { messages.note(note) }
 
         let loop = TrainingLoop(step, parallel: parallel)
         try session.resumeIfAsked(loop)
         let trained = model.residue.parameterCount + model.gridAlign.parameterCount
-        guard try session.train(loop, until: .steps(steps), description: { target in
+        guard try session.train(loop, until: .steps(inputs.steps), description: { target in
             "training HFGI (\(trained.grouped) parameters: residual encoder + ADA) on \(dataset.count) images until step \(target)"
         }) else { return }
         messages.say("done: \(out.relativePath)/\(HFGITrainingStep.modelFile)")
