@@ -20,13 +20,13 @@ struct BenchCommand: ParsableCommand {
     var size: Int?
 
     @Option(help: "gradstyle with --size: the Aligner's attention, selective (default) or full.")
-    var attention: String = "selective"
+    var attention: String?
 
-    @Option(help: "gradstyle with --size: how the Aligner's output becomes the aligned residual (motion_gate, scalar_gate, attention).")
-    var alignerPath: String = "motion_gate"
+    @Option(help: "gradstyle with --size: how the Aligner's output becomes the aligned residual (motion_gate (default), scalar_gate, attention).")
+    var alignerPath: String?
 
-    @Option(help: "gradstyle with --size: attention window side at stages ≥ 32 (0 = attention over all positions).")
-    var window: Int = 7
+    @Option(help: "gradstyle with --size: attention window side at stages ≥ 32 (0 = attention over all positions; default 7).")
+    var window: Int?
 
     @Option(name: .customLong("model"), help: "gradstyle: a GradStyle bundle to time instead of random weights (default with no --size: the bundled model).")
     var model_: String?
@@ -64,13 +64,18 @@ struct BenchCommand: ParsableCommand {
         if target == .generator, generator == nil, ![4, 8, 16, 32, 64, 128, 256, 512, 1024].contains(size ?? 256) {
             throw ValidationError("--size must be a power of two from 4 to 1024")
         }
-        if target == .gradstyle, gradstyleModel == nil {
+        let shapesRandomModel = target == .gradstyle && gradstyleModel == nil
+        if !shapesRandomModel, attention != nil || alignerPath != nil || window != nil {
+            throw ValidationError("--attention, --aligner-path and --window shape the random-weight GradStyle model of "
+                                  + "bench gradstyle --size; \(target == .gradstyle ? "a model file has its own" : "bench \(target.rawValue) has none")")
+        }
+        if shapesRandomModel {
             guard [64, 128, 256, 512, 1024].contains(size ?? 256) else { throw ValidationError("--size must be 64, 128, 256, 512 or 1024") }
-            guard BenchJob.Attention(rawValue: attention) != nil else {
-                throw ValidationError("invalid --attention '\(attention)': selective or full")
+            guard BenchJob.Attention(rawValue: attention ?? "selective") != nil else {
+                throw ValidationError("invalid --attention '\(attention ?? "")': selective or full")
             }
-            _ = try OptionCheck.alignerPath(alignerPath)
-            _ = try OptionCheck.attentionWindow(window)
+            _ = try OptionCheck.alignerPath(alignerPath ?? "motion_gate")
+            _ = try OptionCheck.attentionWindow(window ?? 7)
         }
     }
 
@@ -102,9 +107,9 @@ struct BenchCommand: ParsableCommand {
         if job.target == .gradstyle {
             job.model = gradstyleModel.map { URL(fileURLWithPath: $0) }
             if job.model == nil {
-                job.attention = BenchJob.Attention(rawValue: attention)!
-                job.alignerPath = BenchJob.AlignerOutput(rawValue: try OptionCheck.alignerPath(alignerPath))!
-                job.window = try OptionCheck.attentionWindow(window)
+                if let attention { job.attention = BenchJob.Attention(rawValue: attention)! }
+                if let alignerPath { job.alignerPath = BenchJob.AlignerOutput(rawValue: try OptionCheck.alignerPath(alignerPath))! }
+                if let window { job.window = try OptionCheck.attentionWindow(window) }
             }
         }
         job.hfgi = hfgi.map { $0 == "official" ? .official : .checkpoint(URL(fileURLWithPath: $0)) }

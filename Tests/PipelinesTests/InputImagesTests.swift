@@ -46,6 +46,17 @@ final class InputImagesTests: XCTestCase {
         XCTAssertEqual(inputs.stems, ["a", "b", "sub_c", "sub_deeper_d"])
     }
 
+    /// A folder named through a symbolic link lists the files of the folder it names, for inputs and training alike.
+    func testAFolderGivenThroughALinkListsItsImages() throws {
+        try makeFolder()
+        let link = FileManager.default.temporaryDirectory.appendingPathComponent("inputs-link-\(UUID().uuidString)")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: dir)
+        defer { try? FileManager.default.removeItem(at: link) }
+        let linked = try InputImages(link)
+        XCTAssertEqual(linked.stems, ["a", "b", "sub_c", "sub_deeper_d"])
+        XCTAssertEqual(try ImageFolderDataset(root: link, options: ImageFolderDataset.Options(resolution: 8)).count, 4)
+    }
+
     func testInputsAndTrainingDataCropAlike() throws {
         try makeFolder()
         let inputs = try InputImages(dir)

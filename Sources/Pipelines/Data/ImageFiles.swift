@@ -17,7 +17,8 @@ public enum ImageFiles {
             throw PipelineError("\(directory.path): no such folder")
         }
         guard isDirectory.boolValue else { throw PipelineError("\(directory.path): not a folder") }
-        let root = directory.standardizedFileURL
+        // A folder given through a symbolic link is walked as the folder it names (the walker does not enter links).
+        let root = directory.resolvingSymlinksInPath().standardizedFileURL
         var found: [(relative: String, url: URL)] = []
         if recursive {
             guard let walker = FileManager.default.enumerator(
@@ -42,7 +43,11 @@ public enum ImageFiles {
             }
         }
         // Byte order, not locale order: the same list on every machine.
-        return found.sorted { Array($0.relative.utf8).lexicographicallyPrecedes($1.relative.utf8) }.map(\.url)
+        let sorted = found.sorted { Array($0.relative.utf8).lexicographicallyPrecedes($1.relative.utf8) }
+        // Through a link, the files are named under the folder as given (output names and messages use it).
+        let given = directory.standardizedFileURL
+        guard given.path != root.path else { return sorted.map(\.url) }
+        return sorted.map { given.appendingPathComponent($0.relative) }
     }
 
     static func relativePath(_ url: URL, under root: URL) -> String {

@@ -29,7 +29,7 @@ public struct LocalLauncher {
 
     /// Runs the job to its end. Returns when every rank exited 0; throws `PipelineError` otherwise.
     public func run(environment base: [String: String] = ProcessInfo.processInfo.environment) throws {
-        guard processes >= 1 else { throw PipelineError("--nproc must be at least 1 (got \(processes))") }
+        guard processes >= 1 else { throw PipelineError("the number of processes must be at least 1 (got \(processes))") }
         let masterPort = try port ?? Self.freeLoopbackPort()
         var children: [Process] = []
         var outputs: [RankErrorOutput] = []
@@ -68,8 +68,9 @@ public struct LocalLauncher {
                 }
                 let cause = outputs[failed].finish().map { ": \($0)" } ?? ""
                 for o in outputs { _ = o.finish() }
-                throw PipelineError("rank \(failed) \(Self.describe(children[failed]))\(cause); stopped the other " +
-                                       "\(others.count) rank\(others.count == 1 ? "" : "s")")
+                let stopped = others.isEmpty ? "no other rank was still running"
+                    : "stopped the other \(others.count) rank\(others.count == 1 ? "" : "s")"
+                throw PipelineError("rank \(failed) \(Self.describe(children[failed]))\(cause); \(stopped)")
             }
             if children.allSatisfy({ !$0.isRunning }) {
                 for o in outputs { _ = o.finish() }
