@@ -11,7 +11,7 @@ public enum ProbeDriftRepair {
     /// Undoes `steps` probe passes on `encoder` (in place). Throws for batch norms with a cumulative average
     /// (momentum nil), which a probe step cannot be separated from.
     public static func undo(_ encoder: any StyleEncoder, steps: Int = 1) throws {
-        let norms = encoder.modules().compactMap { $0 as? BatchNorm }.filter(\.tracksRunningStats)
+        let norms = BatchNormStatistics.norms(of: [encoder as Module])
         guard norms.allSatisfy({ $0.momentum != nil }) else {
             throw ModelError("a batch norm of the encoder uses a cumulative average (momentum nil): its probe step cannot be undone")
         }
