@@ -395,6 +395,7 @@ int ct_linalg_eigh(ct_tensor a, ct_tensor *values, ct_tensor *vectors) {
     return 0;
     CT_END(-1)
 }
+ct_tensor ct_linalg_svdvals(ct_tensor a) { CT_TENSOR(at::linalg_svdvals(T(a))) }
 ct_tensor ct_linalg_eigvals_real(ct_tensor a) { CT_TENSOR(at::real(at::linalg_eigvals(T(a))).contiguous()) }
 
 // ---- convolution, pooling, resampling ----

@@ -11,6 +11,9 @@ extension Tensor {
         pairCall { ct_linalg_eigh($0, &$1, &$2) }
     }
 
+    /// The singular values (descending) of a matrix, as torch.linalg.svdvals.
+    public func singularValues() -> Tensor { unaryCall { ct_linalg_svdvals($0) } }
+
     /// The real parts of a general square matrix's eigenvalues.
     public func eigenvaluesReal() -> Tensor { unaryCall { ct_linalg_eigvals_real($0) } }
 }

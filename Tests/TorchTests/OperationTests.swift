@@ -197,6 +197,16 @@ final class OperationTests: XCTestCase {
         assertClose(av, vl, atol: 1e-12)
     }
 
+    /// [[3, 0], [4, 5]]: AᵀA = [[25, 20], [20, 25]] has eigenvalues 45 and 5, so σ = √45, √5 (descending); a
+    /// rank-1 3×2 outer product has one zero singular value, to round-off.
+    func testSingularValues() {
+        let a = Tensor([3, 0, 4, 5] as [Double], shape: [2, 2])
+        assertClose(a.singularValues().doubles(), [Double(45).squareRoot(), Double(5).squareRoot()], atol: 1e-12)
+        let u = Tensor([1, -2, 0.5] as [Double], shape: [3, 1]), v = Tensor([2, 3] as [Double], shape: [1, 2])
+        let rank1 = u.matmul(v).singularValues().doubles()
+        assertClose(rank1, [Double(5.25 * 13).squareRoot(), 0], atol: 1e-12)
+    }
+
     func testDescription() {
         XCTAssertEqual(Tensor([1, 2] as [Float]).description, "Tensor([2], float32, cpu) [1, 2]")
     }

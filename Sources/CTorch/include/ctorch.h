@@ -116,6 +116,7 @@ ct_tensor ct_linear(ct_tensor x, ct_tensor w, ct_tensor b);
 /// Symmetric eigendecomposition (ascending eigenvalues).
 int ct_linalg_eigh(ct_tensor a, ct_tensor *values, ct_tensor *vectors);
 ct_tensor ct_linalg_eigvals_real(ct_tensor a);
+ct_tensor ct_linalg_svdvals(ct_tensor a);
 
 // ---- convolution, pooling, resampling ----
 ct_tensor ct_conv2d(ct_tensor x, ct_tensor w, ct_tensor b, const int64_t *stride, const int64_t *padding,

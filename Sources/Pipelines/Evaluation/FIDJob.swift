@@ -72,7 +72,7 @@ public struct FIDJob {
             notes.append("fewer images than feature dimensions (\(dims)): the covariances are rank-deficient and the Fréchet distance is biased upwards; papers use 50k generated images")
         }
         if case .classifier = extractor { notes.append("features: \(extractor.description)") }
-        let fid = try FrechetDistance.compute(FeatureStatistics(features: realFeatures), FeatureStatistics(features: fakeFeatures))
+        let fid = try FrechetDistance.compute(features: realFeatures, fakeFeatures)
         let kid = try KernelInceptionDistance.compute(real: realFeatures, fake: fakeFeatures, subsets: kidSubsets,
                                                       maxSubsetSize: kidSubsetSize)
         var written: [URL] = []

@@ -61,6 +61,25 @@ final class MetricFIDTests: XCTestCase {
         XCTAssertThrowsError(try FeatureStatistics(features: Tensor.zeros([1, 4])))
     }
 
+    /// The features' road (M's singular values, taken when N1·N2 ≤ D²) against the covariances' one, which the
+    /// closed forms above check, for either set the larger; and on its own, a set with itself (0) and a shifted copy
+    /// (only the mean term). The covariances' road clamps D − N + 1 round-off eigenvalues to 0 and adds √ε for each,
+    /// hence its looser agreement.
+    func testFeatureRoadEqualsTheCovarianceRoad() throws {
+        Torch.manualSeed(3)
+        for (n1, n2, d) in [(5, 7, 40), (9, 4, 40), (2, 3, 6)] {
+            let a = Tensor.randn([n1, d], dtype: .float64) * 1.5 + 0.3
+            let b = Tensor.randn([n2, d], dtype: .float64).square()
+            let viaCovariances = try FrechetDistance.compute(FeatureStatistics(features: a), FeatureStatistics(features: b))
+            XCTAssertEqual(try FrechetDistance.compute(features: a, b), viaCovariances, accuracy: 1e-7 * viaCovariances)
+            XCTAssertEqual(try FrechetDistance.compute(features: b, a), viaCovariances, accuracy: 1e-7 * viaCovariances)
+            XCTAssertEqual(try FrechetDistance.compute(features: a, a), 0, accuracy: 1e-9)
+            XCTAssertEqual(try FrechetDistance.compute(features: a, a + 0.5), Double(d) * 0.25, accuracy: 1e-9)
+        }
+        XCTAssertThrowsError(try FrechetDistance.compute(features: Tensor.zeros([1, 8]), Tensor.zeros([3, 8])))
+        XCTAssertThrowsError(try FrechetDistance.compute(features: Tensor.zeros([3, 8]), Tensor.zeros([3, 9])))
+    }
+
     /// Unbiased MMD² with the polynomial kernel, written out with loops.
     func directMMD2(_ x: [[Double]], _ y: [[Double]]) -> Double {
         let d = Double(x[0].count), m = Double(x.count)

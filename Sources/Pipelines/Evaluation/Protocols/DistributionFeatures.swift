@@ -45,7 +45,7 @@ public enum DistributionFeatures {
 
     /// Fréchet distance and KID between two feature sets (rows are images).
     public static func distances(_ a: Tensor, _ b: Tensor, kidSubsets: Int = 100) throws -> (fd: Double, kid: Double) {
-        let fd = try FrechetDistance.compute(FeatureStatistics(features: a), FeatureStatistics(features: b))
+        let fd = try FrechetDistance.compute(features: a, b)
         let kid = try KernelInceptionDistance.compute(real: a, fake: b, subsets: kidSubsets, maxSubsetSize: 1000)
         return (fd, kid.mean)
     }
