@@ -23,16 +23,24 @@ struct DistributedOptions: ParsableArguments {
         try OptionCheck.positive(distTimeout, "--dist-timeout", max: 86_400)
     }
 
-    /// With `--nproc N` (N > 1): starts the ranks, waits for them and returns nil (this process trained nothing).
-    /// Otherwise the job's distribution settings; `device` is updated for the rank (see `DistributedLaunch`).
-    func start(seed: UInt64, device: inout ComputeDevice) throws -> DistributedTraining? {
+    /// Applies the global flags and sets what every `train` verb's flags say of the run: the device (updated for the
+    /// rank, see `DistributedLaunch`), the distribution settings, `resume` and `--quiet`. With `--nproc N` (N > 1):
+    /// starts the ranks, waits for them and returns false (this process trains nothing).
+    func start(_ run: inout TrainingRun, global: GlobalOptions, resume: Bool) throws -> Bool {
+        var device = try global.apply()
         var launch = DistributedLaunch()
         launch.processes = nproc
         launch.backend = backend
         launch.timeout = distTimeout
-        return try launch.start(seed: seed, device: &device,
-                                arguments: Self.removingNproc(Array(CommandLine.arguments.dropFirst())),
-                                errorLinePrefix: "Error: ")  // what GradStyleCommand.main prints a failure with
+        guard let distributed = try launch.start(seed: global.seed, device: &device,
+                                                 arguments: Self.removingNproc(Array(CommandLine.arguments.dropFirst())),
+                                                 errorLinePrefix: "Error: ")  // what GradStyleCommand.main prints a failure with
+        else { return false }
+        run.device = device
+        run.distributed = distributed
+        run.resume = resume
+        run.quiet = global.quiet
+        return true
     }
 
     /// The command line without `--nproc N` / `--nproc=N`, for the ranks.

@@ -58,17 +58,13 @@ struct InversionTrainingFlags: ParsableArguments {
         options.sampleEvery = sampleEvery
     }
 
-    /// The job inputs these flags (and the command's `encoder`, global and distributed settings) describe.
-    func inputs(encoder: String, device: ComputeDevice, distributed: DistributedTraining,
-                quiet: Bool) -> InversionTrainingInputs {
+    /// The job inputs these flags (and the command's `encoder`) describe; `DistributedOptions.start` sets the rest
+    /// of their run settings.
+    func inputs(encoder: String) -> InversionTrainingInputs {
         var inputs = InversionTrainingInputs(encoder: URL(fileURLWithPath: encoder), data: URL(fileURLWithPath: data),
                                              out: URL(fileURLWithPath: out), steps: steps)
         inputs.lpipsWeights = lpipsWeights.map { URL(fileURLWithPath: $0) }
         inputs.arcface = arcface.map { URL(fileURLWithPath: $0) }
-        inputs.resume = resume
-        inputs.device = device
-        inputs.distributed = distributed
-        inputs.quiet = quiet
         return inputs
     }
 }

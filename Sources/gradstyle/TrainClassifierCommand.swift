@@ -76,14 +76,9 @@ struct TrainClassifierCommand: ParsableCommand {
     }
 
     func run() throws {
-        var device = try global.apply()
-        guard let parallel = try distributed.start(seed: global.seed, device: &device) else { return }
         var job = ClassifierTrainingJob(data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out), steps: steps)
-        job.device = device
-        job.distributed = parallel
+        guard try distributed.start(&job.trainingRun, global: global, resume: resume) else { return }
         job.options = try options()
-        job.resume = resume
-        job.quiet = global.quiet
         try TrainCommand.run(out: out) { try job.run() }
     }
 }

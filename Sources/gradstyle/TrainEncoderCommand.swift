@@ -101,12 +101,9 @@ struct TrainEncoderCommand: ParsableCommand {
     }
 
     func run() throws {
-        var device = try global.apply()
-        guard let parallel = try distributed.start(seed: global.seed, device: &device) else { return }
         var job = EncoderTrainingJob(generator: URL(fileURLWithPath: generator), data: URL(fileURLWithPath: data),
                                      out: URL(fileURLWithPath: out), steps: steps)
-        job.device = device
-        job.distributed = parallel
+        guard try distributed.start(&job.trainingRun, global: global, resume: resume) else { return }
         job.encoderType = type
         job.inputSize = inputSize
         job.depth = depth
@@ -135,8 +132,6 @@ struct TrainEncoderCommand: ParsableCommand {
         job.options.sampleEvery = sampleEvery
         job.options.checkpointEvery = checkpointEvery
         job.xflip = !noXflip
-        job.resume = resume
-        job.quiet = global.quiet
         try TrainCommand.run(out: out) { try job.run() }
     }
 }

@@ -121,10 +121,8 @@ struct TrainGradStyleCommand: ParsableCommand {
     }
 
     func run() throws {
-        var device = try global.apply()
-        guard let parallel = try distributed.start(seed: global.seed, device: &device) else { return }
-        var job = GradStyleTrainingJob(inputs: training.inputs(encoder: encoder, device: device, distributed: parallel,
-                                                               quiet: global.quiet))
+        var job = GradStyleTrainingJob(inputs: training.inputs(encoder: encoder))
+        guard try distributed.start(&job.inputs.trainingRun, global: global, resume: training.resume) else { return }
         job.options = try trainingOptions()
         job.network = try networkOptions()
         job.generator = generator.map { URL(fileURLWithPath: $0) }

@@ -46,10 +46,8 @@ struct TrainHFGICommand: ParsableCommand {
     }
 
     func run() throws {
-        var device = try global.apply()
-        guard let parallel = try distributed.start(seed: global.seed, device: &device) else { return }
-        var job = HFGITrainingJob(inputs: training.inputs(encoder: encoder, device: device, distributed: parallel,
-                                                          quiet: global.quiet))
+        var job = HFGITrainingJob(inputs: training.inputs(encoder: encoder))
+        guard try distributed.start(&job.inputs.trainingRun, global: global, resume: training.resume) else { return }
         training.apply(to: &job.options)
         job.options.lambdaRes = lambdaRes
         job.options.distortionScale = distortionScale

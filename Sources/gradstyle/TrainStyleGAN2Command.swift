@@ -84,10 +84,7 @@ struct TrainStyleGAN2Command: ParsableCommand {
     func run() throws {
         var job = StyleGAN2TrainingJob(data: URL(fileURLWithPath: data), out: URL(fileURLWithPath: out),
                                        resolution: resolution, length: steps.map { .steps($0) } ?? .kimg(kimg ?? 0))
-        var device = try global.apply()
-        guard let parallel = try distributed.start(seed: global.seed, device: &device) else { return }
-        job.device = device
-        job.distributed = parallel
+        guard try distributed.start(&job.trainingRun, global: global, resume: resume) else { return }
         job.styleDim = styleDim
         job.mappingLayers = mappingLayers
         job.channelMultiplier = channelMultiplier
@@ -101,8 +98,6 @@ struct TrainStyleGAN2Command: ParsableCommand {
         job.options.xflip = !noXflip
         job.options.sampleEvery = sampleEvery
         job.options.checkpointEvery = checkpointEvery
-        job.resume = resume
-        job.quiet = global.quiet
         try TrainCommand.run(out: out) { try job.run() }
     }
 }

@@ -92,9 +92,9 @@ final class DistributedTrainingTests: XCTestCase {
         job.options.batch = batch
         job.options.flip = false
         job.options.checkpointEvery = 4
-        job.quiet = true
-        job.messages = TrainingMessages(say: { _ in }, note: { _ in })
-        job.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
+        job.trainingRun.quiet = true
+        job.trainingRun.messages = TrainingMessages(say: { _ in }, note: { _ in })
+        job.trainingRun.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
         return job
     }
 
@@ -132,9 +132,9 @@ final class DistributedTrainingTests: XCTestCase {
         job.stddevGroup = 1  // D's minibatch stddev groups each rank's rows; with groups of 1 the split cannot matter
         job.options.emaKimg = 0.01  // a decay far from 1, so the EMA's update shows
         (job.options.sampleEvery, job.options.checkpointEvery, job.options.sampleCount) = (100, 1, 1)
-        job.quiet = true
-        job.messages = TrainingMessages(say: { _ in }, note: { _ in })
-        job.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
+        job.trainingRun.quiet = true
+        job.trainingRun.messages = TrainingMessages(say: { _ in }, note: { _ in })
+        job.trainingRun.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
         return job
     }
 
@@ -184,9 +184,9 @@ final class DistributedTrainingTests: XCTestCase {
         job.options.batch = batch
         job.options.noise = "const"
         job.options.checkpointEvery = 2
-        job.inputs.quiet = true
-        job.inputs.messages = TrainingMessages(say: { _ in }, note: { _ in })
-        job.inputs.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
+        job.inputs.trainingRun.quiet = true
+        job.inputs.trainingRun.messages = TrainingMessages(say: { _ in }, note: { _ in })
+        job.inputs.trainingRun.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
         return job
     }
 
@@ -202,9 +202,9 @@ final class DistributedTrainingTests: XCTestCase {
         job.options = GradStyleTrainingTests.options()
         job.options.batch = batch
         job.options.checkpointEvery = 2
-        job.inputs.quiet = true
-        job.inputs.messages = TrainingMessages(say: { _ in }, note: { _ in })
-        job.inputs.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
+        job.inputs.trainingRun.quiet = true
+        job.inputs.trainingRun.messages = TrainingMessages(say: { _ in }, note: { _ in })
+        job.inputs.trainingRun.distributed = DistributedTraining(environment: environment, timeout: timeout, seed: 0)
         return job
     }
 

@@ -27,8 +27,8 @@ final class TrainingJobTests: XCTestCase {
         job.mappingLayers = 1
         job.channels = [4: 8, 8: 8]
         job.options.batch = 2
-        job.quiet = true
-        job.messages = TrainingMessages(say: said, note: { said("note: \($0)") })
+        job.trainingRun.quiet = true
+        job.trainingRun.messages = TrainingMessages(say: said, note: { said("note: \($0)") })
         return job
     }
 
@@ -52,7 +52,7 @@ final class TrainingJobTests: XCTestCase {
 
         said = []
         var resumed = try job(dir, out: "run", steps: 2) { said.append($0) }
-        resumed.resume = true
+        resumed.trainingRun.resume = true
         try resumed.run()
         XCTAssertEqual(said, ["resumed at step 2", "\(dir.appendingPathComponent("run").relativePath) is already at step 2 (target 2): nothing to train"])
         XCTAssertEqual(try Data(contentsOf: checkpoint), before)
@@ -88,7 +88,7 @@ final class TrainingJobTests: XCTestCase {
         let dir = try tmpDir()
         var said: [String] = []
         var j = try job(dir, out: "fresh", steps: 1) { said.append($0) }
-        j.resume = true
+        j.trainingRun.resume = true
         try j.run()
         XCTAssertTrue(said.first?.hasPrefix("training ") ?? false, "\(said)")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("fresh/generator.safetensors").path))

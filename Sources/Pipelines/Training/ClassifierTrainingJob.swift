@@ -7,33 +7,27 @@ import Torch
 public struct ClassifierTrainingJob {
     /// Folder with labels.csv and the images it lists.
     public var data: URL
-    public var out: URL
     public var steps: Int
     public var options = ClassifierTrainingOptions()
-    /// Continue `out/checkpoint.safetensors` (without it, a folder holding one is refused).
-    public var resume = false
-    public var device: Device = .cpu
-    public var quiet = false
-    public var messages = TrainingMessages()
-    /// One process, or one rank of a data-parallel run (`options.batch` is then per rank).
-    public var distributed = DistributedTraining()
+    /// Output folder, resume, device, messages and processes (`options.batch` is per process).
+    public var trainingRun: TrainingRun
 
     public init(data: URL, out: URL, steps: Int) {
-        (self.data, self.out, self.steps) = (data, out, steps)
+        (self.data, self.steps) = (data, steps)
+        trainingRun = TrainingRun(out: out)
     }
 
     public func run() throws {
-        let parallel = try distributed.join(job: ["verb": "train classifier", "data": data.path, "out": out.path,
-                                                  "steps": "\(steps)", "resume": "\(resume)"],
-                                            options: options, device: device)
+        let rank = try trainingRun.join(verb: "train classifier", fields: ["data": data.path, "steps": "\(steps)"],
+                                        options: options)
+        let (parallel, messages, out) = (rank.parallel, rank.messages, trainingRun.out)
         var options = options
         options.batch *= parallel.worldSize  // the global batch, which the loop splits by rank
-        let messages = parallel.writesOutputs ? self.messages : TrainingMessages(say: { _ in }, note: { _ in })
         let dataset = try LabelledImageSet(root: data, attributes: options.attributes, size: options.size,
-                                           quiet: quiet || !parallel.writesOutputs)
-        let session = try TrainingSession(out: out, resume: resume, messages: messages, writes: parallel.writesOutputs)
-        let trainer = try ClassifierTrainer(data: dataset, options: options, device: device)
-        trainer.quiet = quiet || !parallel.writesOutputs
+                                           quiet: !rank.printsProgress)
+        let session = try rank.openSession()
+        let trainer = try ClassifierTrainer(data: dataset, options: options, device: trainingRun.device)
+        trainer.quiet = !rank.printsProgress
         let loop = TrainingLoop(trainer, parallel: parallel)
         try session.resumeIfAsked(loop)
         guard try session.train(loop, until: .steps(steps), description: { target in

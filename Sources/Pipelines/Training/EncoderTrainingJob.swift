@@ -14,7 +14,6 @@ public struct EncoderTrainingJob {
     public var generator: URL
     /// Folder of training images (recursive; resized and center-cropped to `inputSize`).
     public var data: URL
-    public var out: URL
     public var steps: Int
     /// "e4e" or "psp".
     public var encoderType = "e4e"
@@ -32,16 +31,12 @@ public struct EncoderTrainingJob {
     public var options = EncoderTrainingOptions()
     /// Random horizontal flips of the training images.
     public var xflip = true
-    /// Continue `out/checkpoint.safetensors` (without it, a folder holding one is refused).
-    public var resume = false
-    public var device: Device = .cpu
-    public var quiet = false
-    public var messages = TrainingMessages()
-    /// One process, or one rank of a data-parallel run (`options.batch` is then per rank).
-    public var distributed = DistributedTraining()
+    /// Output folder, resume, device, messages and processes (`options.batch` is per process).
+    public var trainingRun: TrainingRun
 
     public init(generator: URL, data: URL, out: URL, steps: Int) {
-        (self.generator, self.data, self.out, self.steps) = (generator, data, out, steps)
+        (self.generator, self.data, self.steps) = (generator, data, steps)
+        trainingRun = TrainingRun(out: out)
     }
 
     /// The backbone these values describe.
@@ -58,17 +53,16 @@ public struct EncoderTrainingJob {
         guard let type = EncoderType(rawValue: encoderType) else {
             throw ModelError("unknown encoder type '\(encoderType)': expected \(Self.encoderTypes.joined(separator: " or "))")
         }
-        let parallel = try distributed.join(job: ["verb": "train encoder", "generator": generator.path, "data": data.path,
-                                                  "out": out.path, "steps": "\(steps)", "resume": "\(resume)",
-                                                  "encoder": "\(encoderType) \(inputSize) \(depth) \(units ?? []) \(width) \(seReduction)",
-                                                  "weights": ([backboneWeights, arcface].compactMap { $0?.path } + lpipsWeights.map(\.path)).joined(separator: ","),
-                                                  "xflip": "\(xflip)"],
-                                            options: options, device: device)
+        let rank = try trainingRun.join(verb: "train encoder",
+                                        fields: ["generator": generator.path, "data": data.path, "steps": "\(steps)",
+                                                 "encoder": "\(encoderType) \(inputSize) \(depth) \(units ?? []) \(width) \(seReduction)",
+                                                 "weights": ([backboneWeights, arcface].compactMap { $0?.path } + lpipsWeights.map(\.path)).joined(separator: ","),
+                                                 "xflip": "\(xflip)"],
+                                        options: options)
+        let (parallel, messages, out, device) = (rank.parallel, rank.messages, trainingRun.out, trainingRun.device)
         var options = options
         options.batch *= parallel.worldSize  // the global batch, which the loop splits by rank
-        let messages = parallel.writesOutputs ? self.messages : TrainingMessages(say: { _ in }, note: { _ in })
-        let session = try TrainingSession(out: out, resume: resume, messages: messages, writes: parallel.writesOutputs,
-                                          inputs: [generator, data, backboneWeights, arcface] + lpipsWeights.map(Optional.some))
+        let session = try rank.openSession(inputs: [generator, data, backboneWeights, arcface] + lpipsWeights.map(Optional.some))
         let perceptual: LPIPS? = lpipsWeights.isEmpty ? nil : try LPIPS.load(network: .alex, files: lpipsWeights, device: device)
         if perceptual == nil, options.lambdaLPIPS > 0 { messages.note("no LPIPS weights: the LPIPS term is left out") }
         let identity = try arcface.map { try IDLoss.load($0, device: device) }
@@ -100,7 +94,7 @@ public struct EncoderTrainingJob {
             trainer = try EncoderTrainer(model: model, data: try dataset(resolution: inputSize), options: options,
                                          perceptual: perceptual, identity: identity, device: device)
         }
-        trainer.quiet = quiet || !parallel.writesOutputs
+        trainer.quiet = !rank.printsProgress
         let c = trainer.model.encoderConfig
         guard try session.train(TrainingLoop(trainer, parallel: parallel), until: .steps(steps), description: { target in
             "training \(c.type.rawValue) encoder (\(trainer.model.encoder.parameterCount.grouped) parameters, " +
@@ -112,7 +106,7 @@ public struct EncoderTrainingJob {
     func dataset(resolution: Int) throws -> ImageFolderDataset {
         var dataOptions = ImageFolderDataset.Options(resolution: resolution)
         dataOptions.horizontalFlip = xflip
-        dataOptions.device = device
+        dataOptions.device = trainingRun.device
         return try ImageFolderDataset(root: data, options: dataOptions)
     }
 }

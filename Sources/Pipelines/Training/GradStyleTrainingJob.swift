@@ -29,19 +29,18 @@ public struct GradStyleTrainingJob {
     public func run() throws {
         try options.validate()
         let base = try network.config()
-        let (encoder, data, out, device) = (inputs.encoder, inputs.data, inputs.out, inputs.device)
-        let parallel = try inputs.distributed.join(job: ["verb": "train gradstyle", "encoder": encoder.path,
-                                                         "generator": generator?.path ?? "", "data": data.path, "out": out.path,
-                                                         "steps": "\(inputs.steps)", "resume": "\(inputs.resume)", "network": "\(base)",
-                                                         "weights": inputs.weightsDescription,
-                                                         "bundle": "\(bundleName ?? "") \(mergeInto?.path ?? "")"],
-                                                   options: options, device: device)
+        let (encoder, data, out, device) = (inputs.encoder, inputs.data, inputs.trainingRun.out, inputs.trainingRun.device)
+        let rank = try inputs.trainingRun.join(verb: "train gradstyle",
+                                               fields: ["encoder": encoder.path, "generator": generator?.path ?? "",
+                                                        "data": data.path, "steps": "\(inputs.steps)", "network": "\(base)",
+                                                        "weights": inputs.weightsDescription,
+                                                        "bundle": "\(bundleName ?? "") \(mergeInto?.path ?? "")"],
+                                               options: options)
+        let (parallel, messages) = (rank.parallel, rank.messages)
         var options = options
         options.batch *= parallel.worldSize  // the global batch, which the loop splits by rank
-        let messages = parallel.writesOutputs ? inputs.messages : TrainingMessages(say: { _ in }, note: { _ in })
-        let session = try TrainingSession(out: out, resume: inputs.resume, messages: messages, writes: parallel.writesOutputs,
-                                          inputs: [encoder, data, generator, mergeInto, inputs.arcface]
-                                              + inputs.lpipsWeights.map(Optional.some))
+        let session = try rank.openSession(inputs: [encoder, data, generator, mergeInto, inputs.arcface]
+                                               + inputs.lpipsWeights.map(Optional.some))
 
         let inversion = try InversionModel.load(encoder, device: device)
         for note in inversion.notes { messages.note(note) }
@@ -63,7 +62,7 @@ public struct GradStyleTrainingJob {
         dataOptions.device = device
         let dataset = try ImageFolderDataset(root: data, options: dataOptions)
         let trainer = try GradStyleTrainer(model: model, data: dataset, options: options, losses: losses)
-        trainer.quiet = inputs.quiet || !parallel.writesOutputs
+        trainer.quiet = !rank.printsProgress
         let loop = TrainingLoop(trainer, parallel: parallel)
         try session.resumeIfAsked(loop)
 

@@ -9,23 +9,18 @@ public struct InversionTrainingInputs {
     public var encoder: URL
     /// Folder of training images (brought to the encoder's input size).
     public var data: URL
-    public var out: URL
     /// Train until this step.
     public var steps: Int
     /// LPIPS weight files (none: the LPIPS term is left out).
     public var lpipsWeights: [URL] = []
     /// ArcFace IR-SE50 weights (nil: the identity term is left out).
     public var arcface: URL?
-    /// Continue `out/checkpoint.safetensors` (without it, a folder holding one is refused).
-    public var resume = false
-    public var device: Device = .cpu
-    public var quiet = false
-    public var messages = TrainingMessages()
-    /// One process, or one rank of a data-parallel run (the options' batch is then per rank).
-    public var distributed = DistributedTraining()
+    /// Output folder, resume, device, messages and processes (the options' batch is per process).
+    public var trainingRun: TrainingRun
 
     public init(encoder: URL, data: URL, out: URL, steps: Int) {
-        (self.encoder, self.data, self.out, self.steps) = (encoder, data, out, steps)
+        (self.encoder, self.data, self.steps) = (encoder, data, steps)
+        trainingRun = TrainingRun(out: out)
     }
 
     /// The weight files, comma-joined, as the ranks of a data-parallel run compare them.
@@ -39,13 +34,13 @@ public struct InversionTrainingInputs {
         var losses = ImageLosses()
         var notes: [String] = []
         if !lpipsWeights.isEmpty {
-            let lpips = try LPIPS.load(network: .alex, files: lpipsWeights, device: device).eval().freeze()
+            let lpips = try LPIPS.load(network: .alex, files: lpipsWeights, device: trainingRun.device).eval().freeze()
             losses.perceptual = { lpips($0, $1) }
         } else if lambdaLPIPS > 0 {
             notes.append("no LPIPS weights: the LPIPS term is left out")
         }
         if let arcface {
-            let id = try IDLoss.load(arcface, device: device)
+            let id = try IDLoss.load(arcface, device: trainingRun.device)
             losses.identity = { id($0, $1).loss }
         } else if lambdaID > 0 {
             notes.append("no ArcFace weights: the identity term is left out")

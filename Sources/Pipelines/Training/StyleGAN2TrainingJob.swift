@@ -8,7 +8,6 @@ import Torch
 public struct StyleGAN2TrainingJob {
     /// Folder of training images (searched recursively; resized and center-cropped to `resolution`).
     public var data: URL
-    public var out: URL
     public var length: TrainingLength
     /// The generator: square output size (a power of two), style (z and w) dimension, mapping depth, and channel
     /// widths per resolution (nil: rosinality's table × `channelMultiplier`).
@@ -21,16 +20,12 @@ public struct StyleGAN2TrainingJob {
     /// (as multi-GPU StyleGAN2 training does), so only with 1 is D's output independent of the split.
     public var stddevGroup = 4
     public var options = StyleGAN2TrainingOptions()
-    /// Continue `out/checkpoint.safetensors` (without it, a folder holding one is refused).
-    public var resume = false
-    public var device: Device = .cpu
-    public var quiet = false
-    public var messages = TrainingMessages()
-    /// One process, or one rank of a data-parallel run (`options.batch` is then per rank).
-    public var distributed = DistributedTraining()
+    /// Output folder, resume, device, messages and processes (`options.batch` is per process).
+    public var trainingRun: TrainingRun
 
     public init(data: URL, out: URL, resolution: Int, length: TrainingLength) {
-        (self.data, self.out, self.resolution, self.length) = (data, out, resolution, length)
+        (self.data, self.resolution, self.length) = (data, resolution, length)
+        trainingRun = TrainingRun(out: out)
     }
 
     public func run() throws {
@@ -39,21 +34,21 @@ public struct StyleGAN2TrainingJob {
                                      channelMultiplier: channelMultiplier)
         if let channels { config.channels = channels }
         try config.validate()
-        let parallel = try distributed.join(job: ["verb": "train stylegan2", "data": data.path, "out": out.path,
-                                                  "length": "\(length)", "resume": "\(resume)",
-                                                  "generator": "\(resolution) \(styleDim) \(mappingLayers) \(config.channels.sorted { $0.key < $1.key })",
-                                                  "stddev_group": "\(stddevGroup)"],
-                                            options: options, device: device)
+        let rank = try trainingRun.join(verb: "train stylegan2",
+                                        fields: ["data": data.path, "length": "\(length)",
+                                                 "generator": "\(resolution) \(styleDim) \(mappingLayers) \(config.channels.sorted { $0.key < $1.key })",
+                                                 "stddev_group": "\(stddevGroup)"],
+                                        options: options)
+        let (parallel, messages, out, device) = (rank.parallel, rank.messages, trainingRun.out, trainingRun.device)
         var options = options
         options.batch *= parallel.worldSize  // the global batch, which the loop splits by rank (and the EMA decay uses)
-        let messages = parallel.writesOutputs ? self.messages : TrainingMessages(say: { _ in }, note: { _ in })
         var dataOptions = ImageFolderDataset.Options(resolution: resolution)
         dataOptions.device = device
         let dataset = try ImageFolderDataset(root: data, options: dataOptions)
-        let session = try TrainingSession(out: out, resume: resume, messages: messages, writes: parallel.writesOutputs)
+        let session = try rank.openSession()
         let trainer = try StyleGAN2Trainer(generator: config, data: dataset, options: options, stddevGroup: stddevGroup,
                                            device: device)
-        trainer.quiet = quiet || !parallel.writesOutputs
+        trainer.quiet = !rank.printsProgress
         let loop = TrainingLoop(trainer, parallel: parallel)
         try session.resumeIfAsked(loop)
         guard try session.train(loop, until: length, description: { target in

@@ -11,6 +11,9 @@ public struct TrainingMessages {
         self.say = say
         self.note = note
     }
+
+    /// Messages that go nowhere (the processes of a data-parallel run that do not write).
+    static var silent: TrainingMessages { TrainingMessages(say: { _ in }, note: { _ in }) }
 }
 
 /// A new run's output folder already holds a training checkpoint (and resuming it was not asked for).
@@ -45,7 +48,7 @@ struct TrainingSession {
         hasCheckpoint = FileManager.default.fileExists(atPath: out.appendingPathComponent(TrainingFiles.checkpoint).path)
         if hasCheckpoint && !resume { throw TrainingCheckpointExists(folder: out) }
         (self.out, self.resume) = (out, resume)
-        self.messages = writes ? messages : TrainingMessages(say: { _ in }, note: { _ in })
+        self.messages = writes ? messages : .silent
     }
 
     /// Whether this run continues a checkpoint.

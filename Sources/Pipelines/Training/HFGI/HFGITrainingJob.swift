@@ -21,16 +21,15 @@ public struct HFGITrainingJob {
 
     public func run() throws {
         try options.validate()
-        let (encoder, data, out, device) = (inputs.encoder, inputs.data, inputs.out, inputs.device)
-        let parallel = try inputs.distributed.join(job: ["verb": "train hfgi", "encoder": encoder.path, "data": data.path,
-                                                         "out": out.path, "steps": "\(inputs.steps)", "resume": "\(inputs.resume)",
-                                                         "weights": inputs.weightsDescription],
-                                                   options: options, device: device)
+        let (encoder, data, out, device) = (inputs.encoder, inputs.data, inputs.trainingRun.out, inputs.trainingRun.device)
+        let rank = try inputs.trainingRun.join(verb: "train hfgi",
+                                               fields: ["encoder": encoder.path, "data": data.path, "steps": "\(inputs.steps)",
+                                                        "weights": inputs.weightsDescription],
+                                               options: options)
+        let (parallel, messages) = (rank.parallel, rank.messages)
         var options = options
         options.batch *= parallel.worldSize  // the global batch, which the loop splits by rank
-        let messages = parallel.writesOutputs ? inputs.messages : TrainingMessages(say: { _ in }, note: { _ in })
-        let session = try TrainingSession(out: out, resume: inputs.resume, messages: messages, writes: parallel.writesOutputs,
-                                          inputs: [encoder, data, inputs.arcface] + inputs.lpipsWeights.map(Optional.some))
+        let session = try rank.openSession(inputs: [encoder, data, inputs.arcface] + inputs.lpipsWeights.map(Optional.some))
 
         let inversion = try InversionModel.load(encoder, device: device)
         let model: HFGIModel
@@ -49,7 +48,7 @@ public struct HFGITrainingJob {
         let (losses, lossNotes) = try inputs.imageLosses(lambdaLPIPS: options.lambdaLPIPS, lambdaID: options.lambdaID)
         notes += lossNotes
         let step = try HFGITrainingStep(model: model, data: dataset, options: options, losses: losses)
-        step.quiet = inputs.quiet || !parallel.writesOutputs
+        step.quiet = !rank.printsProgress
         for note in notes { messages.note(note) }
 
         let loop = TrainingLoop(step, parallel: parallel)
