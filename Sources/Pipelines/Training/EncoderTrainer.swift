@@ -68,8 +68,7 @@ public final class EncoderTrainer: TrainingStep {
         model.generator.eval().freeze()
         model.encoder.train()
         let parameters = model.encoder.parameters()
-        optimizer = options.optimizer == "adam" ? Adam(parameters, learningRate: options.learningRate)
-            : Ranger(parameters, learningRate: options.learningRate)
+        optimizer = NamedOptimizer.make(options.optimizer, parameters, learningRate: options.learningRate)
         if options.lambdaWDiscriminator > 0 {
             let d = LatentCodesDiscriminator(styleDim: model.generator.styleDim).to(device: device)
             d.freeze()

@@ -156,9 +156,7 @@ public final class GradStyleTrainer: TrainingStep {
         model.generator.eval().freeze()
         model.network.train().unfreeze()
         let params = model.network.parameters()
-        optimizer = options.optimizer == "adam"
-            ? Adam(params, learningRate: options.learningRate)
-            : Ranger(params, learningRate: options.learningRate)
+        optimizer = NamedOptimizer.make(options.optimizer, params, learningRate: options.learningRate)
     }
 
     public var device: Device { model.generator.input.input.device }

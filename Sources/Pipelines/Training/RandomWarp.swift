@@ -69,22 +69,8 @@ public struct RandomWarp {
         return c
     }
 
-    /// The homography H (h33 = 1) with H·src_i ∝ dst_i for four point pairs (direct linear transform, solved by
-    /// Gaussian elimination with partial pivoting).
+    /// The homography H (h33 = 1) with H·src_i ∝ dst_i for four point pairs.
     static func homography(from src: [(Double, Double)], to dst: [(Double, Double)]) -> [Double] {
-        var m = [[Double]]()
-        for ((x, y), (u, v)) in zip(src, dst) {
-            m.append([x, y, 1, 0, 0, 0, -u * x, -u * y, u])
-            m.append([0, 0, 0, x, y, 1, -v * x, -v * y, v])
-        }
-        for col in 0..<8 {
-            let pivot = (col..<8).max { Swift.abs(m[$0][col]) < Swift.abs(m[$1][col]) }!
-            m.swapAt(col, pivot)
-            for row in 0..<8 where row != col {
-                let f = m[row][col] / m[col][col]
-                for k in col..<9 { m[row][k] -= f * m[col][k] }
-            }
-        }
-        return (0..<8).map { m[$0][8] / m[$0][$0] } + [1]
+        FourPointHomography.coefficients(from: src, to: dst) + [1]
     }
 }

@@ -64,9 +64,7 @@ public final class HFGITrainingStep: TrainingStep {
         model.gridAlign.train().unfreeze()
         // The residual encoder's parameters, then ADA's (`configure_optimizers`).
         let params = model.residue.parameters() + model.gridAlign.parameters()
-        optimizer = options.optimizer == "adam"
-            ? Adam(params, learningRate: options.learningRate)
-            : Ranger(params, learningRate: options.learningRate)
+        optimizer = NamedOptimizer.make(options.optimizer, params, learningRate: options.learningRate)
     }
 
     public var device: Device { model.generator.input.input.device }

@@ -43,21 +43,8 @@ public struct RandomPerspective: Equatable {
     /// y_in = (d·x + e·y + f)/(g·x + h·y + 1). Four point pairs determine it exactly (torchvision solves the same
     /// 8×8 system by least squares in float32; here in float64).
     public static func coefficients(from endpoints: [[Int]], to startpoints: [[Int]]) -> [Double] {
-        var m = [[Double]]()
-        for (p, q) in zip(endpoints, startpoints) {
-            let (x, y, u, v) = (Double(p[0]), Double(p[1]), Double(q[0]), Double(q[1]))
-            m.append([x, y, 1, 0, 0, 0, -u * x, -u * y, u])
-            m.append([0, 0, 0, x, y, 1, -v * x, -v * y, v])
-        }
-        for col in 0..<8 {
-            let pivot = (col..<8).max { Swift.abs(m[$0][col]) < Swift.abs(m[$1][col]) }!
-            m.swapAt(col, pivot)
-            for row in 0..<8 where row != col {
-                let f = m[row][col] / m[col][col]
-                for k in col..<9 { m[row][k] -= f * m[col][k] }
-            }
-        }
-        return (0..<8).map { m[$0][8] / m[$0][$0] }
+        func points(_ p: [[Int]]) -> [(Double, Double)] { p.map { (Double($0[0]), Double($0[1])) } }
+        return FourPointHomography.coefficients(from: points(endpoints), to: points(startpoints))
     }
 
     /// torchvision's `_perspective_grid`: each output pixel centre (i + 0.5, j + 0.5) mapped through the
