@@ -20,6 +20,10 @@ public enum FrechetDistance {
         guard a.rank == 2, b.rank == 2, a.size(1) == b.size(1) else {
             throw PipelineError("Fréchet distance: features must be N×D with one D, got \(a.shape) and \(b.shape)")
         }
+        // LAPACK does not converge on NaN or Inf; say which set holds them instead.
+        for (features, name) in [(a, "first"), (b, "second")] where features.isFinite().all().item() == 0 {
+            throw PipelineError("Fréchet distance: the \(name) set's features hold NaN or Inf values")
+        }
         let (n1, n2, d) = (a.size(0), b.size(0), a.size(1))
         guard n1 * n2 <= d * d else { return try compute(FeatureStatistics(features: a), FeatureStatistics(features: b)) }
         guard n1 >= 2, n2 >= 2 else {

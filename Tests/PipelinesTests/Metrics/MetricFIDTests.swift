@@ -78,6 +78,10 @@ final class MetricFIDTests: XCTestCase {
         }
         XCTAssertThrowsError(try FrechetDistance.compute(features: Tensor.zeros([1, 8]), Tensor.zeros([3, 8])))
         XCTAssertThrowsError(try FrechetDistance.compute(features: Tensor.zeros([3, 8]), Tensor.zeros([3, 9])))
+        let poisoned = Tensor([0, 1, 2, .nan, 4, 5] as [Double], shape: [3, 2])
+        XCTAssertThrowsError(try FrechetDistance.compute(features: Tensor.ones([3, 2], dtype: .float64), poisoned)) {
+            XCTAssertTrue("\($0)".contains("second set's features hold NaN or Inf"), "\($0)")
+        }
     }
 
     /// Unbiased MMD² with the polynomial kernel, written out with loops.
