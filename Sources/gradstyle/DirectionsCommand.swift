@@ -4,7 +4,7 @@ import Pipelines
 
 struct DirectionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "directions", abstract: "Fit and list latent editing directions.",
+        commandName: "directions", abstract: "Sample labelled latents, fit and list latent editing directions.",
         subcommands: [FitDirectionCommand.self, ListDirectionsCommand.self, DirectionsSampleCommand.self])
 }
 

@@ -5,7 +5,7 @@ import Pipelines
 struct EditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edit",
-        abstract: "Invert images and edit them along latent directions through GradStyle's Editing Stream.",
+        abstract: "Invert images and edit them along latent directions: GradStyle's Editing Stream, or e4e, one-shot or HFGI.",
         discussion: """
         Writes, per input image STEM: STEM_inversion.png, STEM_<edit>_<strength>.png for each --edit, \
         STEM_sweep_<edit>.png (a labelled strip) for each --sweep, and with --sheet STEM_sheet.png \

@@ -5,7 +5,7 @@ import Pipelines
 struct InvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "invert",
-        abstract: "Invert real images: W+ latents and reconstructions (e4e baseline; GradStyle later).",
+        abstract: "Invert real images: W+ latents and reconstructions, by GradStyle, e4e, the one-shot baseline or HFGI.",
         discussion: """
         --model takes an e4e / pSp / HFGI checkpoint (.pt) or our inversion-model .safetensors (encoder, generator \
         and latent_avg in one file). Images are center-cropped to a square and resized to the encoder's input size \

@@ -4,7 +4,7 @@ import Pipelines
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train StyleGAN2 for a new domain, an e4e/pSp encoder, or GradStyle.",
+        abstract: "Train StyleGAN2 for a new domain, an e4e/pSp encoder, GradStyle, HFGI or an attribute classifier.",
         subcommands: [TrainStyleGAN2Command.self, TrainEncoderCommand.self, TrainGradStyleCommand.self, TrainHFGICommand.self, TrainClassifierCommand.self])
 }
 
