@@ -9,6 +9,9 @@ extension GradStyleCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let code as ExitCode {
+            // A verb that already printed its per-file `error:` lines (align, invert, edit) only sets the status.
+            Foundation.exit(code.rawValue)
         } catch {
             let code = exitCode(for: error)
             guard code != .success else { exit(withError: error) }  // --help, --version: printed as usual
