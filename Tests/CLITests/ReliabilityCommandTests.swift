@@ -177,6 +177,44 @@ final class ReliabilityCommandTests: XCTestCase {
                         mentions: "20000×20000", leavesNo: "out")
     }
 
+    /// Counts whose results are all held in memory (a held-out set, sampled codes) are refused at the start when
+    /// they cannot fit, naming the count, instead of working for hours and then running out of memory.
+    func testCountsThatCannotFitInMemoryAreRefusedAtOnce() throws {
+        let root = BuiltBinary.packageRoot.appendingPathComponent("models/default")
+        let model = root.appendingPathComponent("model.safetensors").path
+        let classifier = root.appendingPathComponent("classifier.safetensors").path
+        try assertAllFail([
+            (["eval", "reconstruction", "--model", model, "--count", "100000000", "--out", path("out")],
+             "100000000 held-out images"),
+            (["directions", "sample", "--generator", model, "--classifier", classifier, "--count", "100000000",
+              "--out", path("out")], "100000000 codes"),
+        ], status: 1, leavesNo: "out")
+        // A small sample publishes its two files together, with nothing of the staging left beside them.
+        let r = try BuiltBinary.run(["directions", "sample", "--generator", model, "--classifier", classifier,
+                                     "--count", "3", "--out", path("sample"), "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: path("sample")).sorted(), ["labels.csv", "w.npy"])
+    }
+
+    /// `align` with no photo aligned (a bomb header here; "no face found" takes the same path) publishes nothing:
+    /// no output folder is left, and the run ends with its per-photo `error:` line, not an "Error: ExitCode" line.
+    func testAlignWithNothingAlignedLeavesNoFolder() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/share/dlib/shape_predictor_68_face_landmarks.dat") else {
+            throw XCTSkip("dlib's landmark model (libdlib-data) is not installed")
+        }
+        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR".utf8)
+        png += [0, 0, 0x4E, 0x20, 0, 0, 0x4E, 0x20, 8, 2, 0, 0, 0, 0, 0, 0, 0]
+        let photos = dir.appendingPathComponent("photos")
+        try FileManager.default.createDirectory(at: photos, withIntermediateDirectories: true)
+        try Data(png).write(to: photos.appendingPathComponent("bomb.png"))
+        let r = try BuiltBinary.run(["align", "--input", photos.path, "--out", path("aligned"), "--quiet"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        let lines = r.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, r.stderr)
+        XCTAssertTrue(r.errorLine.hasPrefix("error: bomb.png: 20000×20000"), r.stderr)
+        XCTAssertFalse(exists("aligned"), "a run that aligned nothing left its output folder")
+    }
+
     // MARK: Output folders
 
     /// A folder another run holds (here: this process) is refused at once, naming it; nothing is added to it.
