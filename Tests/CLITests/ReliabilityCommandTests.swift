@@ -215,6 +215,18 @@ final class ReliabilityCommandTests: XCTestCase {
         XCTAssertFalse(exists("aligned"), "a run that aligned nothing left its output folder")
     }
 
+    /// `demo` without `--model`, run where no bundled model can be found (a copy of the binary outside the
+    /// package), is bad input like any other: one line naming the option, exit 64, no output folder.
+    func testDemoWithoutAModelFailsInOneLine() throws {
+        let copy = dir.appendingPathComponent("bin/gradstyle")
+        try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: BuiltBinary.url, to: copy)
+        let r = try BuiltBinary.run(["demo", "--out", path("demo")], in: dir, executable: copy)
+        check(r, ["demo"], status: 64, mentions: "no --model given", leavesNo: "demo", file: #filePath, line: #line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertEqual(r.stdout, "")
+    }
+
     // MARK: Output folders
 
     /// A folder another run holds (here: this process) is refused at once, naming it; nothing is added to it.
