@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
+import Pipelines
 
 extension GradStyleCommand {
     /// ArgumentParser's entry point, except that a failure is ONE line on standard error ("Error: …", naming the
     /// option or file) with ArgumentParser's exit code (64 for bad options): the usage text it appends to
     /// validation errors is left to `--help`, and a message that spans lines is joined into one.
     static func main() {
+        InterruptCleanup.acceptInterrupts()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -278,6 +278,43 @@ final class ReliabilityCommandTests: XCTestCase {
                        ["000000.png", "000001.png", "labels.csv", "synth.json"])
     }
 
+    /// A run started with SIGINT and SIGTERM blocked (as Foundation's `Process` passes on from a Dispatch worker
+    /// thread) still ends on SIGTERM and cleans up: it used to work on, deaf to everything but SIGKILL.
+    func testSignalsBlockedByTheParentStillEndTheRun() throws {
+        let out = dir.appendingPathComponent("blocked")
+        var started: BuiltBinary.Started?
+        var failure: Error?
+        let spawned = DispatchSemaphore(value: 0)
+        let spawner = Thread {
+            var set = sigset_t()
+            sigemptyset(&set)
+            sigaddset(&set, SIGINT)
+            sigaddset(&set, SIGTERM)
+            pthread_sigmask(SIG_BLOCK, &set, nil)
+            do {
+                started = try BuiltBinary.start(["data", "synth", "--count", "1000000", "--size", "32", "--out", out.path, "--quiet"])
+            } catch { failure = error }
+            spawned.signal()
+        }
+        spawner.start()
+        spawned.wait()
+        if let failure { throw failure }
+        let run = try XCTUnwrap(started)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, ((try? FileManager.default.contentsOfDirectory(atPath: out.path))?.count ?? 0) < 2 {
+            usleep(20_000)
+        }
+        kill(run.process.processIdentifier, SIGTERM)
+        let stop = Date().addingTimeInterval(20)
+        while run.process.isRunning && Date() < stop { usleep(20_000) }
+        if run.process.isRunning {
+            kill(run.process.processIdentifier, SIGKILL)
+            XCTFail("SIGTERM did not end a run started with signals blocked")
+        }
+        XCTAssertEqual(BuiltBinary.finish(run).status, 128 + SIGTERM)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "the interrupted run left \(out.path)")
+    }
+
     /// `edit` on a folder with face.png and face.jpg names their results apart (as `invert` does), and a broken
     /// image anywhere in the folder fails the run before anything is written.
     func testEditNamesSameStemInputsApartAndWritesNothingOnABadInput() throws {

@@ -32,6 +32,18 @@ public enum InterruptCleanup {
         installOnce()
     }
 
+    /// Unblocks SIGINT and SIGTERM in the calling thread, and so in every thread it starts later. A process inherits
+    /// its parent's blocked signals (Foundation's `Process` started from a Dispatch worker thread passes on a mask
+    /// with both blocked), and with them blocked `kill` neither ends the run nor reaches the cleanup: it would work
+    /// on, unstoppable but by SIGKILL. Call it first thing in `main`, before any other thread exists.
+    public static func acceptInterrupts() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
     private final class State: @unchecked Sendable {
         let mutex = NSLock()
         var paths: Set<String> = []
