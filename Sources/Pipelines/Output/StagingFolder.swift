@@ -40,18 +40,20 @@ public final class StagingFolder {
             discard()
             return []
         }
-        var moved: [URL] = []
-        for name in names {
-            let target = destination.appendingPathComponent(name)
-            guard rename(folder.appendingPathComponent(name).path, target.path) == 0 else {
-                let reason = String(cString: strerror(errno))
-                discard()
-                throw TensorIOError(target, "cannot move the result into place (\(reason))")
+        return try InterruptCleanup.publishing {
+            var moved: [URL] = []
+            for name in names {
+                let target = destination.appendingPathComponent(name)
+                guard rename(folder.appendingPathComponent(name).path, target.path) == 0 else {
+                    let reason = String(cString: strerror(errno))
+                    discard()
+                    throw TensorIOError(target, "cannot move the result into place (\(reason))")
+                }
+                moved.append(target)
             }
-            moved.append(target)
+            finish()
+            return moved
         }
-        finish()
-        return moved
     }
 
     /// Removes everything staged (and the destination when this job created it and nothing else is there).
