@@ -11,6 +11,12 @@ extension GradStyleCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+            // Results printed to a full disk (or /dev/full) are lost: that is a failure, not a silent exit 0.
+            if fflush(stdout) != 0 || ferror(stdout) != 0 {
+                let reason = String(cString: strerror(errno))
+                FileHandle.standardError.write(Data("Error: cannot write the results to standard output: \(reason)\n".utf8))
+                Foundation.exit(1)
+            }
         } catch let code as ExitCode {
             // A verb that already printed its per-file `error:` lines (align, invert, edit) only sets the status.
             Foundation.exit(code.rawValue)

@@ -227,6 +227,22 @@ final class ReliabilityCommandTests: XCTestCase {
         XCTAssertEqual(r.stdout, "")
     }
 
+    /// Results printed to standard output on a full disk (/dev/full) are a failure with one line, not exit 0.
+    func testResultsThatCannotBeWrittenToStandardOutputFail() throws {
+        let model = BuiltBinary.packageRoot.appendingPathComponent("models/default/model.safetensors").path
+        let process = Process()
+        process.executableURL = BuiltBinary.url
+        process.arguments = ["inspect", model]
+        process.standardOutput = try XCTUnwrap(FileHandle(forWritingAtPath: "/dev/full"))
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 1, stderr)
+        XCTAssertEqual(stderr, "Error: cannot write the results to standard output: No space left on device\n")
+    }
+
     // MARK: Output folders
 
     /// A folder another run holds (here: this process) is refused at once, naming it; nothing is added to it.
