@@ -298,8 +298,11 @@ final class ReliabilityCommandTests: XCTestCase {
     /// thread) still ends on SIGTERM and cleans up: it used to work on, deaf to everything but SIGKILL.
     func testSignalsBlockedByTheParentStillEndTheRun() throws {
         let out = dir.appendingPathComponent("blocked")
-        var started: BuiltBinary.Started?
-        var failure: Error?
+        final class Spawn: @unchecked Sendable {
+            var started: BuiltBinary.Started?
+            var failure: Error?
+        }
+        let spawn = Spawn()
         let spawned = DispatchSemaphore(value: 0)
         let spawner = Thread {
             var set = sigset_t()
@@ -308,14 +311,14 @@ final class ReliabilityCommandTests: XCTestCase {
             sigaddset(&set, SIGTERM)
             pthread_sigmask(SIG_BLOCK, &set, nil)
             do {
-                started = try BuiltBinary.start(["data", "synth", "--count", "1000000", "--size", "32", "--out", out.path, "--quiet"])
-            } catch { failure = error }
+                spawn.started = try BuiltBinary.start(["data", "synth", "--count", "1000000", "--size", "32", "--out", out.path, "--quiet"])
+            } catch { spawn.failure = error }
             spawned.signal()
         }
         spawner.start()
         spawned.wait()
-        if let failure { throw failure }
-        let run = try XCTUnwrap(started)
+        if let failure = spawn.failure { throw failure }
+        let run = try XCTUnwrap(spawn.started)
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline, ((try? FileManager.default.contentsOfDirectory(atPath: out.path))?.count ?? 0) < 2 {
             usleep(20_000)
