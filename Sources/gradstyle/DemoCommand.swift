@@ -58,9 +58,9 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         let device = try global.apply()
         guard let modelURL = model.map({ URL(fileURLWithPath: $0) }) ?? DemoCommand.defaultModel() else {
-            print("gradstyle demo: no bundled model yet (models/default/model.safetensors is missing).")
-            print("Train one with scripts/train_default_model.sh, or pass --model BUNDLE.")
-            return
+            // Bad input like any other: one line and a non-zero exit (a script must not take "no demo" for success).
+            throw ValidationError("no --model given and the bundled models/default/model.safetensors is missing "
+                                  + "(looked in the working folder and beside the binary); pass --model BUNDLE")
         }
         var job = DemoJob(modelURL: modelURL, out: URL(fileURLWithPath: out))
         job.input = input.map { URL(fileURLWithPath: $0) }

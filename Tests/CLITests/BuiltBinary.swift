@@ -30,9 +30,9 @@ enum BuiltBinary {
     }
 
     /// Runs the binary with `arguments` in `directory` and waits for it.
-    static func run(_ arguments: [String], in directory: URL? = nil, file: StaticString = #filePath,
+    static func run(_ arguments: [String], in directory: URL? = nil, executable: URL? = nil, file: StaticString = #filePath,
                     line: UInt = #line) throws -> Run {
-        let process = try start(arguments, in: directory, file: file, line: line)
+        let process = try start(arguments, in: directory, executable: executable, file: file, line: line)
         return finish(process)
     }
 
@@ -44,7 +44,8 @@ enum BuiltBinary {
     }
 
     /// Starts the binary without waiting (for interrupts and concurrent runs); `finish` collects it.
-    static func start(_ arguments: [String], in directory: URL? = nil, file: StaticString = #filePath,
+    /// `executable`: a copy of the binary elsewhere (default: `url`).
+    static func start(_ arguments: [String], in directory: URL? = nil, executable: URL? = nil, file: StaticString = #filePath,
                       line: UInt = #line) throws -> Started {
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
             XCTFail("no gradstyle binary at \(url.path): build it with `swift build --build-tests` (as `make test` does)",
@@ -52,7 +53,7 @@ enum BuiltBinary {
             throw CocoaError(.fileNoSuchFile)
         }
         let s = Started()
-        s.process.executableURL = url
+        s.process.executableURL = executable ?? url
         s.process.arguments = arguments
         if let directory { s.process.currentDirectoryURL = directory }
         s.process.standardOutput = s.out

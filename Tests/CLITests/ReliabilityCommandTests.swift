@@ -177,6 +177,72 @@ final class ReliabilityCommandTests: XCTestCase {
                         mentions: "20000×20000", leavesNo: "out")
     }
 
+    /// Counts whose results are all held in memory (a held-out set, sampled codes) are refused at the start when
+    /// they cannot fit, naming the count, instead of working for hours and then running out of memory.
+    func testCountsThatCannotFitInMemoryAreRefusedAtOnce() throws {
+        let root = BuiltBinary.packageRoot.appendingPathComponent("models/default")
+        let model = root.appendingPathComponent("model.safetensors").path
+        let classifier = root.appendingPathComponent("classifier.safetensors").path
+        try assertAllFail([
+            (["eval", "reconstruction", "--model", model, "--count", "100000000", "--out", path("out")],
+             "100000000 held-out images"),
+            (["directions", "sample", "--generator", model, "--classifier", classifier, "--count", "100000000",
+              "--out", path("out")], "100000000 codes"),
+        ], status: 1, leavesNo: "out")
+        // A small sample publishes its two files together, with nothing of the staging left beside them.
+        let r = try BuiltBinary.run(["directions", "sample", "--generator", model, "--classifier", classifier,
+                                     "--count", "3", "--out", path("sample"), "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: path("sample")).sorted(), ["labels.csv", "w.npy"])
+    }
+
+    /// `align` with no photo aligned (a bomb header here; "no face found" takes the same path) publishes nothing:
+    /// no output folder is left, and the run ends with its per-photo `error:` line, not an "Error: ExitCode" line.
+    func testAlignWithNothingAlignedLeavesNoFolder() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/share/dlib/shape_predictor_68_face_landmarks.dat") else {
+            throw XCTSkip("dlib's landmark model (libdlib-data) is not installed")
+        }
+        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR".utf8)
+        png += [0, 0, 0x4E, 0x20, 0, 0, 0x4E, 0x20, 8, 2, 0, 0, 0, 0, 0, 0, 0]
+        let photos = dir.appendingPathComponent("photos")
+        try FileManager.default.createDirectory(at: photos, withIntermediateDirectories: true)
+        try Data(png).write(to: photos.appendingPathComponent("bomb.png"))
+        let r = try BuiltBinary.run(["align", "--input", photos.path, "--out", path("aligned"), "--quiet"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        let lines = r.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, r.stderr)
+        XCTAssertTrue(r.errorLine.hasPrefix("error: bomb.png: 20000×20000"), r.stderr)
+        XCTAssertFalse(exists("aligned"), "a run that aligned nothing left its output folder")
+    }
+
+    /// `demo` without `--model`, run where no bundled model can be found (a copy of the binary outside the
+    /// package), is bad input like any other: one line naming the option, exit 64, no output folder.
+    func testDemoWithoutAModelFailsInOneLine() throws {
+        let copy = dir.appendingPathComponent("bin/gradstyle")
+        try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: BuiltBinary.url, to: copy)
+        let r = try BuiltBinary.run(["demo", "--out", path("demo")], in: dir, executable: copy)
+        check(r, ["demo"], status: 64, mentions: "no --model given", leavesNo: "demo", file: #filePath, line: #line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertEqual(r.stdout, "")
+    }
+
+    /// Results printed to standard output on a full disk (/dev/full) are a failure with one line, not exit 0.
+    func testResultsThatCannotBeWrittenToStandardOutputFail() throws {
+        let model = BuiltBinary.packageRoot.appendingPathComponent("models/default/model.safetensors").path
+        let process = Process()
+        process.executableURL = BuiltBinary.url
+        process.arguments = ["inspect", model]
+        process.standardOutput = try XCTUnwrap(FileHandle(forWritingAtPath: "/dev/full"))
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 1, stderr)
+        XCTAssertEqual(stderr, "Error: cannot write the results to standard output: No space left on device\n")
+    }
+
     // MARK: Output folders
 
     /// A folder another run holds (here: this process) is refused at once, naming it; nothing is added to it.
@@ -226,6 +292,46 @@ final class ReliabilityCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(),
                        ["000000.png", "000001.png", "labels.csv", "synth.json"])
+    }
+
+    /// A run started with SIGINT and SIGTERM blocked (as Foundation's `Process` passes on from a Dispatch worker
+    /// thread) still ends on SIGTERM and cleans up: it used to work on, deaf to everything but SIGKILL.
+    func testSignalsBlockedByTheParentStillEndTheRun() throws {
+        let out = dir.appendingPathComponent("blocked")
+        final class Spawn: @unchecked Sendable {
+            var started: BuiltBinary.Started?
+            var failure: Error?
+        }
+        let spawn = Spawn()
+        let spawned = DispatchSemaphore(value: 0)
+        let spawner = Thread {
+            var set = sigset_t()
+            sigemptyset(&set)
+            sigaddset(&set, SIGINT)
+            sigaddset(&set, SIGTERM)
+            pthread_sigmask(SIG_BLOCK, &set, nil)
+            do {
+                spawn.started = try BuiltBinary.start(["data", "synth", "--count", "1000000", "--size", "32", "--out", out.path, "--quiet"])
+            } catch { spawn.failure = error }
+            spawned.signal()
+        }
+        spawner.start()
+        spawned.wait()
+        if let failure = spawn.failure { throw failure }
+        let run = try XCTUnwrap(spawn.started)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, ((try? FileManager.default.contentsOfDirectory(atPath: out.path))?.count ?? 0) < 2 {
+            usleep(20_000)
+        }
+        kill(run.process.processIdentifier, SIGTERM)
+        let stop = Date().addingTimeInterval(20)
+        while run.process.isRunning && Date() < stop { usleep(20_000) }
+        if run.process.isRunning {
+            kill(run.process.processIdentifier, SIGKILL)
+            XCTFail("SIGTERM did not end a run started with signals blocked")
+        }
+        XCTAssertEqual(BuiltBinary.finish(run).status, 128 + SIGTERM)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "the interrupted run left \(out.path)")
     }
 
     /// `edit` on a folder with face.png and face.jpg names their results apart (as `invert` does), and a broken

@@ -35,9 +35,18 @@ public struct LatentSampling {
         guard truncation.isFinite else { throw ModelError("the truncation must be a finite number, got \(truncation)") }
     }
 
+    /// The most memory the gathered codes and labels may take (they are held, then copied once into one array).
+    public static let maxInMemoryBytes = 4 << 30
+
     /// Samples and labels `count` codes. The generator and classifier stay where they are (their devices may differ).
     public func run(generator: Generator, classifier: AttributeClassifier) throws -> Result {
         try validate()
+        // Refused before sampling: an absurd count would otherwise run for days and then run out of memory.
+        let bytesPerCode = 2 * 4 * (generator.styleDim + classifier.attributes.count)
+        guard count <= LatentSampling.maxInMemoryBytes / bytesPerCode else {
+            throw ModelError("\(count) codes of \(generator.styleDim) values and their labels do not fit in memory: "
+                             + "at most \(LatentSampling.maxInMemoryBytes / bytesPerCode)")
+        }
         let gDevice = generator.input.input.device
         let cDevice = classifier.head.weight.device
         classifier.eval()
@@ -63,9 +72,9 @@ public struct LatentSampling {
         }
     }
 
-    /// Writes `w.npy` and `labels.csv` into `directory` (created if missing), each atomically.
+    /// Writes `w.npy` and `labels.csv` into `directory` (created if missing), staged and published together, so a
+    /// failure or an interrupt never leaves one without the other, nor new codes beside an older run's labels.
     public static func write(_ result: Result, to directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let n = result.w.size(0), k = result.attributes.count
         precondition(result.labels.shape == [n, k], "LatentSampling.write: labels \(result.labels.shape) for \(n) codes")
         let values = result.labels.floats()
@@ -73,8 +82,10 @@ public struct LatentSampling {
         for i in 0..<n {
             csv += ([String(i)] + (0..<k).map { String(format: "%.6g", Double(values[i * k + $0])) }).joined(separator: ",") + "\n"
         }
-        try NPY.write(result.w.hostTensor(as: .float32), to: directory.appendingPathComponent(latentsName))
-        try AtomicFile.write(Data(csv.utf8), to: directory.appendingPathComponent(labelsName))
+        _ = try StagingFolder.publish(into: directory) { staging in
+            try NPY.write(result.w.hostTensor(as: .float32), to: staging.url(for: latentsName))
+            try AtomicFile.write(Data(csv.utf8), to: staging.url(for: labelsName))
+        }
     }
 
     /// Samples, labels and writes into `directory`.

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import ImageIO
 import TensorIO
 import Torch
@@ -32,17 +35,31 @@ enum EvalOutput {
         }
     }
 
-    /// Writes each file atomically; if one fails, the files this call already created are removed again.
+    /// Writes the files all or none: each is first written whole to a temporary beside it (where a full disk or
+    /// any other failure shows up), and only when every one is written are they renamed into place, so a failure
+    /// never leaves a new CSV beside an older JSON. Temporaries are removed on failure and on SIGINT/SIGTERM.
     static func writeAll(_ outputs: [(Data, URL)]) throws -> [URL] {
-        var created: [URL] = []
+        var staged: [(temporary: URL, url: URL)] = []
+        defer { for (temporary, _) in staged { InterruptCleanup.unregister(temporary) } }
         do {
             for (data, url) in outputs {
-                let existed = FileManager.default.fileExists(atPath: url.path)
-                try AtomicFile.write(data, to: url)
-                if !existed { created.append(url) }
+                let temporary = url.deletingLastPathComponent()
+                    .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+                InterruptCleanup.register(temporary)
+                staged.append((temporary, url))
+                do {
+                    try AtomicFile.write(data, to: temporary)
+                } catch let error as TensorIOError where error.path == temporary.path {
+                    throw TensorIOError(url, error.message)
+                }
+            }
+            try InterruptCleanup.publishing {
+                for (temporary, url) in staged where rename(temporary.path, url.path) != 0 {
+                    throw TensorIOError(url, "cannot move the result into place (\(String(cString: strerror(errno))))")
+                }
             }
         } catch {
-            for url in created { try? FileManager.default.removeItem(at: url) }
+            for (temporary, _) in staged { try? FileManager.default.removeItem(at: temporary) }
             throw error
         }
         return outputs.map(\.1)

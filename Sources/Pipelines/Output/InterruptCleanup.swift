@@ -32,11 +32,33 @@ public enum InterruptCleanup {
         installOnce()
     }
 
+    /// Runs `body` (the renames that publish staged files) whole: an interrupt that arrives meanwhile is acted on
+    /// after it, so a run is published entirely or not at all, never half-moved into place.
+    public static func publishing<T>(_ body: () throws -> T) rethrows -> T {
+        state.publishing.lock()
+        defer { state.publishing.unlock() }
+        return try body()
+    }
+
+    /// Unblocks SIGINT and SIGTERM in the calling thread, and so in every thread it starts later. A process inherits
+    /// its parent's blocked signals (Foundation's `Process` started from a Dispatch worker thread passes on a mask
+    /// with both blocked), and with them blocked `kill` neither ends the run nor reaches the cleanup: it would work
+    /// on, unstoppable but by SIGKILL. Call it first thing in `main`, before any other thread exists.
+    public static func acceptInterrupts() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
     private final class State: @unchecked Sendable {
         let mutex = NSLock()
         var paths: Set<String> = []
         var emptyFolders: Set<String> = []
         var installed = false
+        /// Held while staged files are moved into place; the cleanup waits for it (and never gives it back).
+        let publishing = NSLock()
     }
     private static let state = State()
 
@@ -52,6 +74,7 @@ public enum InterruptCleanup {
         let thread = Thread {
             var signalNumber: Int32 = 0
             while read(readEnd, &signalNumber, MemoryLayout<Int32>.size) < 0 && errno == EINTR {}
+            state.publishing.lock()
             state.mutex.lock()
             let paths = state.paths, folders = state.emptyFolders
             state.mutex.unlock()

@@ -32,21 +32,28 @@ public final class StagingFolder {
 
     /// Moves every staged file (and folder) into the destination and removes the staging folder; returns the final
     /// URLs. A staged folder replaces the destination's folder of that name only when that one is empty or missing.
+    /// With nothing staged (every input failed) it is `discard`: no empty output folder is left behind.
     public func commit() throws -> [URL] {
         let fm = FileManager.default
         let names = try fm.contentsOfDirectory(atPath: folder.path).sorted()
-        var moved: [URL] = []
-        for name in names {
-            let target = destination.appendingPathComponent(name)
-            guard rename(folder.appendingPathComponent(name).path, target.path) == 0 else {
-                let reason = String(cString: strerror(errno))
-                discard()
-                throw TensorIOError(target, "cannot move the result into place (\(reason))")
-            }
-            moved.append(target)
+        guard !names.isEmpty else {
+            discard()
+            return []
         }
-        finish()
-        return moved
+        return try InterruptCleanup.publishing {
+            var moved: [URL] = []
+            for name in names {
+                let target = destination.appendingPathComponent(name)
+                guard rename(folder.appendingPathComponent(name).path, target.path) == 0 else {
+                    let reason = String(cString: strerror(errno))
+                    discard()
+                    throw TensorIOError(target, "cannot move the result into place (\(reason))")
+                }
+                moved.append(target)
+            }
+            finish()
+            return moved
+        }
     }
 
     /// Removes everything staged (and the destination when this job created it and nothing else is there).
@@ -79,8 +86,14 @@ public final class StagingFolder {
             value = try body(staging)
         } catch {
             staging.discard()
-            throw error
+            throw staging.namingDestination(error)
         }
         return (value, try staging.commit())
+    }
+
+    /// A file error about a staged file, told of the file it was to become (the hidden folder means nothing to a user).
+    func namingDestination(_ error: Error) -> Error {
+        guard let e = error as? TensorIOError, e.path.hasPrefix(folder.path + "/") else { return error }
+        return TensorIOError(path: destination.path + e.path.dropFirst(folder.path.count), e.message)
     }
 }

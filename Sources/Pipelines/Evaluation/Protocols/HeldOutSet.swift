@@ -23,9 +23,28 @@ public struct HeldOutSet {
     /// The rendering seed of the bundled model's training faces.
     public static let bundledTrainingSeed: UInt64 = 1
 
+    /// The most memory a set may take: the whole set (and the protocols' results on it) is held at once, so an
+    /// absurd count must fail at the start rather than render for hours and run out of memory.
+    public static let maxInMemoryBytes = 4 << 30
+
+    /// Bytes one image takes: the input, the target and (rendered faces) one mask byte per region and pixel.
+    static func bytesPerImage(inputSize: Int, resolution: Int, masks: Bool) -> Int {
+        3 * 4 * (inputSize * inputSize + resolution * resolution) + (masks ? FaceRegion.allCases.count * resolution * resolution : 0)
+    }
+
+    /// Throws when `count` images do not fit in `maxInMemoryBytes`.
+    static func checkFits(_ count: Int, inputSize: Int, resolution: Int, masks: Bool) throws {
+        let most = maxInMemoryBytes / bytesPerImage(inputSize: inputSize, resolution: resolution, masks: masks)
+        guard count <= most else {
+            throw PipelineError("\(count) held-out images (\(inputSize)² inputs, \(resolution)² targets) do not fit in memory: "
+                                + "at most \(most)")
+        }
+    }
+
     /// `count` faces rendered with `seed` (the bundled model was trained on seed 1: use another one).
     public static func synthetic(count: Int, seed: UInt64, inputSize: Int, resolution: Int) throws -> HeldOutSet {
         guard count >= 1 else { throw PipelineError("the held-out set needs at least 1 image, got \(count)") }
+        try checkFits(count, inputSize: inputSize, resolution: resolution, masks: true)
         let sampler = FaceSampler(seed: seed)
         let renderer = FaceRenderer()
         var inputs: [Tensor] = [], targets: [Tensor] = [], samples: [FaceSample] = [], masks: [[FaceRegion: [Bool]]] = []
@@ -51,6 +70,7 @@ public struct HeldOutSet {
         let files = try InputImages(url)
         let n = Swift.min(count ?? files.count, files.count)
         guard n >= 1 else { throw PipelineError("\(url.path): no images to evaluate") }
+        try checkFits(n, inputSize: inputSize, resolution: resolution, masks: false)
         var notes: [String] = []
         let inputs = try files.batch(0..<n, size: inputSize, notes: &notes)
         let targets = try files.batch(0..<n, size: resolution, notes: &notes)

@@ -1,0 +1,41 @@
+import Foundation
+@testable import Pipelines
+import TensorIO
+import XCTest
+
+/// What a staged job leaves when it publishes nothing or fails writing a staged file.
+final class StagingFolderTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("staging-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    /// Publishing nothing removes the folder the job created, and leaves a folder that was already there as it was.
+    func testPublishingNothingLeavesNoNewFolder() throws {
+        let fresh = dir.appendingPathComponent("fresh")
+        XCTAssertEqual(try StagingFolder.publish(into: fresh) { _ in }.1, [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fresh.path))
+
+        let existing = dir.appendingPathComponent("existing")
+        try FileManager.default.createDirectory(at: existing, withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: existing.appendingPathComponent("note.txt"))
+        XCTAssertEqual(try StagingFolder.publish(into: existing) { _ in }.1, [])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: existing.path), ["note.txt"])
+    }
+
+    /// A write error about a staged file names the file it was to become, not the hidden staging folder.
+    func testAFailedStagedWriteNamesTheDestinationFile() throws {
+        let out = dir.appendingPathComponent("out")
+        XCTAssertThrowsError(try StagingFolder.publish(into: out) { staging in
+            try Data("partial".utf8).write(to: staging.url(for: "w.npy"))
+            throw TensorIOError(staging.url(for: "labels.csv"), "cannot write: No space left on device")
+        }) { error in
+            XCTAssertEqual("\(error)", out.path + "/labels.csv: cannot write: No space left on device")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "a failed run left its output folder")
+    }
+}
