@@ -17,7 +17,9 @@ test: setup
 	$(SWIFT) build --build-tests
 	scripts/test
 
+# demo-output is this target's own folder, replaced on every run (gradstyle refuses to mix two runs in one folder).
 demo: build
+	rm -rf demo-output
 	$(BIN) demo
 	@echo "Interactive editor (sliders per direction, upload your own face): $(BIN) serve, then open http://127.0.0.1:8080/"
 

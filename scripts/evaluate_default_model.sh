@@ -13,11 +13,14 @@ mkdir -p "$OUT"
 what=${1:-all}
 
 if [ "$what" = all ] || [ "$what" = bundled ]; then
+  # Each report folder is replaced whole: gradstyle refuses to write a run into a folder holding another's files.
+  rm -rf "$OUT/bundled/reconstruction" "$OUT/bundled/editing"
   $B eval reconstruction --count 64 --out "$OUT/bundled/reconstruction" --threads "$THREADS" --quiet
   $B eval editing --count 64 --strengths 0,1,2 --out "$OUT/bundled/editing" --threads "$THREADS" --quiet
 fi
 if [ "$what" = all ] || [ "$what" = ablation ]; then
   models=$(ls "$RUN"/ablation/seed*/all.safetensors)
+  rm -rf "$OUT/ablation/reconstruction" "$OUT/ablation/editing"
   # shellcheck disable=SC2086
   $B eval reconstruction --model $models --classifier models/default/classifier.safetensors --count 64 \
     --out "$OUT/ablation/reconstruction" --threads "$THREADS" --quiet

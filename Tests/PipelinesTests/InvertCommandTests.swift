@@ -119,12 +119,15 @@ final class InvertCommandTests: XCTestCase {
         try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 40))
             .write(to: images.appendingPathComponent("b.png"))
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        try Data("keep".utf8).write(to: out.appendingPathComponent("existing.txt"))
         job.input = images
         job.batch = 1
         job.saveLatents = true
         assertFails(job, mentioning: "b.png")
-        XCTAssertEqual(files(in: out), ["existing.txt"], "no partial outputs, nothing removed")
+        XCTAssertEqual(files(in: out), [], "no partial outputs")
+        // A folder holding another run's files is refused before any work, and kept as it was.
+        try Data("keep".utf8).write(to: out.appendingPathComponent("existing.txt"))
+        assertFails(job, mentioning: "already holds another run's files (existing.txt")
+        XCTAssertEqual(files(in: out), ["existing.txt"], "nothing removed")
 
         // A corrupt checkpoint.
         let bad = dir.appendingPathComponent("bad.safetensors")

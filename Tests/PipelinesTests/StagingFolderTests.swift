@@ -23,8 +23,34 @@ final class StagingFolderTests: XCTestCase {
         let existing = dir.appendingPathComponent("existing")
         try FileManager.default.createDirectory(at: existing, withIntermediateDirectories: true)
         try Data("mine".utf8).write(to: existing.appendingPathComponent("note.txt"))
-        XCTAssertEqual(try StagingFolder.publish(into: existing) { _ in }.1, [])
+        XCTAssertEqual(try StagingFolder.publish(into: existing, addingTo: true) { _ in }.1, [])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: existing.path), ["note.txt"])
+    }
+
+    /// A second run into a folder holding files is refused before it stages anything, naming the folder and one of
+    /// the files, and leaves the folder as it was; an empty folder, or one holding only what an interrupted run
+    /// left, is taken; an output meant to grow a folder (`addingTo`) adds to it.
+    func testASecondRunIntoAFolderHoldingFilesIsRefused() throws {
+        let out = dir.appendingPathComponent("out")
+        _ = try StagingFolder.publish(into: out) { staging in try Data("1".utf8).write(to: staging.url(for: "a.png")) }
+        XCTAssertThrowsError(try StagingFolder.publish(into: out) { staging in
+            XCTFail("the body ran")
+            try Data("2".utf8).write(to: staging.url(for: "b.png"))
+        }) { error in
+            XCTAssertEqual("\(error)", out.path + ": the output folder already holds another run's files (a.png, …): choose a new folder, or remove this one first")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), ["a.png"])
+
+        let empty = dir.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty.appendingPathComponent(StagingFolder.namePrefix + "old"),
+                                                withIntermediateDirectories: true)
+        _ = try StagingFolder.publish(into: empty) { staging in try Data("1".utf8).write(to: staging.url(for: "a.png")) }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: empty.path), ["a.png"])
+
+        _ = try StagingFolder.publish(into: out, addingTo: true) { staging in
+            try Data("2".utf8).write(to: staging.url(for: "b.png"))
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(), ["a.png", "b.png"])
     }
 
     /// A write error about a staged file names the file it was to become, not the hidden staging folder.

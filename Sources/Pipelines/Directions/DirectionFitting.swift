@@ -165,7 +165,7 @@ public struct DirectionFitting {
         guard isValidName(name) else {
             throw ModelError("invalid direction name '\(name)': expected a plain file name (no '/', not starting with '.')")
         }
-        _ = try StagingFolder.publish(into: folder) { staging in try stage(r, name: name, method: method, in: staging) }
+        _ = try StagingFolder.publish(into: folder, addingTo: true) { staging in try stage(r, name: name, method: method, in: staging) }
     }
 
     private static func stage(_ r: Result, name: String, method: Method, in staging: StagingFolder) throws {

@@ -7,6 +7,10 @@ import TensorIO
 ///
 /// The destination is locked (`OutputLock`, which also clears staging folders that interrupted runs left) until
 /// `commit` or `discard`, and SIGINT/SIGTERM remove the staging folder (`InterruptCleanup`).
+///
+/// A destination that already holds files is refused: a second run into it would leave the first run's files that
+/// it does not rewrite beside its own, one folder holding two runs. Only outputs meant to grow a folder (directions,
+/// which `directions fit` adds one at a time) pass `addingTo: true`.
 public final class StagingFolder {
     static let namePrefix = ".gradstyle-staging-"
 
@@ -14,8 +18,11 @@ public final class StagingFolder {
     public let folder: URL
     private var lock: OutputLock?
 
-    public init(in destination: URL) throws {
+    public init(in destination: URL, addingTo: Bool = false) throws {
         let lock = try OutputLock(destination)
+        if !addingTo, let earlier = Self.earlierFiles(in: destination).first {
+            throw TensorIOError(destination, "the output folder already holds another run's files (\(earlier), …): choose a new folder, or remove this one first")
+        }
         self.lock = lock
         self.destination = destination
         folder = destination.appendingPathComponent(Self.namePrefix + UUID().uuidString)
@@ -29,6 +36,12 @@ public final class StagingFolder {
     }
 
     public func url(for name: String) -> URL { folder.appendingPathComponent(name) }
+
+    /// What a folder holds besides the lock and what interrupted runs leave (sorted names).
+    static func earlierFiles(in destination: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: destination.path)) ?? []
+        return names.filter { $0 != OutputLock.fileName && !OutputLock.isLeftover($0) }.sorted()
+    }
 
     /// Moves every staged file (and folder) into the destination and removes the staging folder; returns the final
     /// URLs. A staged folder replaces the destination's folder of that name only when that one is empty or missing.
@@ -79,8 +92,9 @@ public final class StagingFolder {
 
     /// Runs `body` with a staging folder in `destination`, committing what it staged when it returns and discarding
     /// it when it throws. Returns the body's value and the published URLs.
-    public static func publish<T>(into destination: URL, _ body: (StagingFolder) throws -> T) throws -> (T, [URL]) {
-        let staging = try StagingFolder(in: destination)
+    public static func publish<T>(into destination: URL, addingTo: Bool = false,
+                                  _ body: (StagingFolder) throws -> T) throws -> (T, [URL]) {
+        let staging = try StagingFolder(in: destination, addingTo: addingTo)
         let value: T
         do {
             value = try body(staging)
