@@ -36,7 +36,7 @@ public struct LatentSampling {
     }
 
     /// The most memory the gathered codes and labels may take (they are held, then copied once into one array).
-    public static let maxInMemoryBytes = 4 << 30
+    public static let maxInMemoryBytes = InMemoryLimit.bytes
 
     /// Samples and labels `count` codes. The generator and classifier stay where they are (their devices may differ).
     public func run(generator: Generator, classifier: AttributeClassifier) throws -> Result {

@@ -32,7 +32,7 @@ public struct GenerateJob {
     public var device: Device = .cpu
     public var quiet = false
     /// The most bytes of float32 images a grid or `outNPY` may gather in memory.
-    public var maxInMemoryBytes = 4 << 30
+    public var maxInMemoryBytes = InMemoryLimit.bytes
 
     public init(generatorURL: URL, source: Source) {
         self.generatorURL = generatorURL

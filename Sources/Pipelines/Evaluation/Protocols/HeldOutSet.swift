@@ -23,9 +23,8 @@ public struct HeldOutSet {
     /// The rendering seed of the bundled model's training faces.
     public static let bundledTrainingSeed: UInt64 = 1
 
-    /// The most memory a set may take: the whole set (and the protocols' results on it) is held at once, so an
-    /// absurd count must fail at the start rather than render for hours and run out of memory.
-    public static let maxInMemoryBytes = 4 << 30
+    /// The most memory a set may take: the whole set (and the protocols' results on it) is held at once.
+    public static let maxInMemoryBytes = InMemoryLimit.bytes
 
     /// Bytes one image takes: the input, the target and (rendered faces) one mask byte per region and pixel.
     static func bytesPerImage(inputSize: Int, resolution: Int, masks: Bool) -> Int {
