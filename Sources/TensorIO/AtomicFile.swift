@@ -18,12 +18,27 @@ public enum AtomicFile {
     /// Streams content to `url` atomically: `body` writes through the sink (so a large checkpoint need not be
     /// assembled in memory first). If `body` throws, its error is rethrown and nothing is left behind.
     public static func write(to url: URL, _ body: (inout Sink) throws -> Void) throws {
-        let destination = url.path
-        let directory = url.deletingLastPathComponent().path
-        let temporary = (directory as NSString).appendingPathComponent(
-            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+        try prepare(for: url, body).publish()
+    }
 
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+    /// Writes `data` whole and flushed under a hidden name beside `url`, without putting it in place yet: a caller
+    /// writing several files prepares them all (where a full disk shows up) and publishes them only when every one
+    /// is written. `willCreate` sees the temporary's URL before it exists, so a caller can register it for removal
+    /// on a signal.
+    public static func prepare(_ data: Data, for url: URL, willCreate: (URL) -> Void = { _ in }) throws -> PendingFile {
+        try prepare(for: url, willCreate: willCreate) { sink in try sink.write(data) }
+    }
+
+    /// Streams content into a prepared file (see `prepare(_:for:willCreate:)`). If `body` throws, its error is
+    /// rethrown and nothing is left behind.
+    public static func prepare(
+        for url: URL, willCreate: (URL) -> Void = { _ in }, _ body: (inout Sink) throws -> Void
+    ) throws -> PendingFile {
+        let directory = url.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(
+            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+        willCreate(temporary)
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw TensorIOError(url, "cannot create temporary file: \(lastErrno())") }
         var sink = Sink(fd: fd, url: url)
         var closed = false
@@ -35,18 +50,40 @@ public enum AtomicFile {
             }
             closed = true
             if close(fd) != 0 { throw TensorIOError(url, "cannot close: \(lastErrno())") }
-            if rename(temporary, destination) != 0 { throw TensorIOError(url, "cannot rename into place: \(lastErrno())") }
         } catch {
             if !closed { close(fd) }
-            unlink(temporary)
+            unlink(temporary.path)
             throw error
         }
-        // Persist the directory entry too; best effort, since some file systems refuse fsync on directories.
-        let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
-        if dirFD >= 0 {
-            _ = fsync(dirFD)
-            close(dirFD)
+        return PendingFile(url: url, temporary: temporary)
+    }
+
+    /// A file written whole and flushed to disk under a hidden name beside its destination, not yet in place.
+    public struct PendingFile {
+        /// Where `publish()` puts it.
+        public let url: URL
+        /// Where it is until then.
+        public let temporary: URL
+
+        /// Renames the file over its destination (atomic: a reader sees the old file or the new one). On failure
+        /// the temporary is removed and the destination is untouched.
+        public func publish() throws {
+            if rename(temporary.path, url.path) != 0 {
+                let reason = lastErrno()
+                unlink(temporary.path)
+                throw TensorIOError(url, "cannot rename into place: \(reason)")
+            }
+            // Persist the directory entry too; best effort, since some file systems refuse fsync on directories.
+            let directory = url.deletingLastPathComponent().path
+            let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
+            if dirFD >= 0 {
+                _ = fsync(dirFD)
+                close(dirFD)
+            }
         }
+
+        /// Removes the file without publishing it.
+        public func discard() { unlink(temporary.path) }
     }
 
     /// Where `write(to:_:)` sends bytes.

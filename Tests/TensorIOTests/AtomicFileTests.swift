@@ -50,4 +50,24 @@ final class AtomicFileTests: XCTestCase {
         assertTensorIOError("cannot rename into place") { try AtomicFile.write(Data([1]), to: target) }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["occupied"])
     }
+
+    func testPreparedFileIsHiddenUntilPublishedAndDiscardLeavesNothing() throws {
+        let dir = try temporaryDirectory(self)
+        let url = dir.appendingPathComponent("report.csv")
+        try AtomicFile.write(Data("old".utf8), to: url)
+        var announced: URL?
+        let pending = try AtomicFile.prepare(Data("new".utf8), for: url) { announced = $0 }
+        // Announced before it existed, and that is where the content went; the destination still holds the old file.
+        XCTAssertEqual(announced, pending.temporary)
+        XCTAssertEqual(try Data(contentsOf: pending.temporary), Data("new".utf8))
+        XCTAssertEqual(try Data(contentsOf: url), Data("old".utf8))
+        try pending.publish()
+        XCTAssertEqual(try Data(contentsOf: url), Data("new".utf8))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["report.csv"])
+
+        let dropped = try AtomicFile.prepare(Data("never".utf8), for: url)
+        dropped.discard()
+        XCTAssertEqual(try Data(contentsOf: url), Data("new".utf8))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["report.csv"])
+    }
 }

@@ -39,27 +39,22 @@ enum EvalOutput {
     /// any other failure shows up), and only when every one is written are they renamed into place, so a failure
     /// never leaves a new CSV beside an older JSON. Temporaries are removed on failure and on SIGINT/SIGTERM.
     static func writeAll(_ outputs: [(Data, URL)]) throws -> [URL] {
-        var staged: [(temporary: URL, url: URL)] = []
-        defer { for (temporary, _) in staged { InterruptCleanup.unregister(temporary) } }
+        var pending: [AtomicFile.PendingFile] = []
+        var registered: [URL] = []
+        defer { for temporary in registered { InterruptCleanup.unregister(temporary) } }
         do {
             for (data, url) in outputs {
-                let temporary = url.deletingLastPathComponent()
-                    .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))")
-                InterruptCleanup.register(temporary)
-                staged.append((temporary, url))
-                do {
-                    try AtomicFile.write(data, to: temporary)
-                } catch let error as TensorIOError where error.path == temporary.path {
-                    throw TensorIOError(url, error.message)
-                }
+                pending.append(try AtomicFile.prepare(data, for: url) { temporary in
+                    InterruptCleanup.register(temporary)
+                    registered.append(temporary)
+                })
             }
             try InterruptCleanup.publishing {
-                for (temporary, url) in staged where rename(temporary.path, url.path) != 0 {
-                    throw TensorIOError(url, "cannot move the result into place (\(String(cString: strerror(errno))))")
-                }
+                for file in pending { try file.publish() }
             }
         } catch {
-            for (temporary, _) in staged { try? FileManager.default.removeItem(at: temporary) }
+            // Unlinking the temporary of a file already published finds nothing: its name was unique.
+            for file in pending { file.discard() }
             throw error
         }
         return outputs.map(\.1)
