@@ -1,7 +1,7 @@
 import Foundation
 
 /// Every failure of this module: a kind to branch on and a one-line message naming the file and the problem,
-/// e.g. `photo.txt: not a PNG or JPEG image` or `x.png: corrupt PNG data (IHDR: CRC error)`.
+/// e.g. `photos/a.txt: not a PNG or JPEG image` or `/data/x.png: corrupt PNG data (IHDR: CRC error)`.
 public struct ImageIOError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
     public enum Kind: String, Equatable, Sendable {
         case emptyFile
@@ -28,15 +28,11 @@ public struct ImageIOError: Error, Equatable, Sendable, CustomStringConvertible,
         self.detail = detail
     }
 
-    /// The last path component: short enough for one line, and what users recognise.
-    public var fileName: String? {
-        path.map { ($0 as NSString).lastPathComponent }
-    }
-
     public var description: String {
         let line = detail.replacingOccurrences(of: "\n", with: " ")
-        guard let name = fileName, !name.isEmpty else { return line }
-        return "\(name): \(line)"
+        // The path as the caller gave it: a bare name would not say which of two folders' `000001.png` it was.
+        guard let path, !path.isEmpty else { return line }
+        return "\(path): \(line)"
     }
 
     public var errorDescription: String? { description }

@@ -9,7 +9,7 @@ final class AtomicWriteTests: XCTestCase {
         let blocked = directory.appendingPathComponent("out.png")
         try FileManager.default.createDirectory(at: blocked, withIntermediateDirectories: false)
         let error = assertImageIOError(.fileSystem) { try ImageFile.write(patternImage(width: 4, height: 4, channels: 3), to: blocked) }
-        XCTAssertTrue(error?.description.hasPrefix("out.png: cannot rename into place: ") ?? false, "\(String(describing: error))")
+        XCTAssertTrue(error?.description.hasPrefix("\(blocked.path): cannot rename into place: ") ?? false, "\(String(describing: error))")
         XCTAssertEqual(try listing(directory), ["out.png"])
         XCTAssertEqual(try listing(blocked), [])
     }
@@ -18,7 +18,7 @@ final class AtomicWriteTests: XCTestCase {
         let directory = try makeTemporaryDirectory(self)
         let url = directory.appendingPathComponent("no-such-dir/out.jpg")
         let error = assertImageIOError(.fileSystem) { try ImageFile.write(patternImage(width: 4, height: 4, channels: 3), to: url) }
-        XCTAssertEqual(error?.description, "out.jpg: cannot create temporary file: No such file or directory")
+        XCTAssertEqual(error?.description, "\(url.path): cannot create temporary file: No such file or directory")
         XCTAssertEqual(try listing(directory), [])
     }
 

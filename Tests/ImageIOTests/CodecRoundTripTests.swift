@@ -105,7 +105,7 @@ final class CodecRoundTripTests: XCTestCase {
     func testEncoderRejectsOversizedImagesWithoutCallingTheLibrary() throws {
         let wide = try RasterImage(width: 70_000, height: 1, channels: 1)
         let error = assertImageIOError(.tooLarge) { try ImageCodec.encode(wide, as: .png, name: "/tmp/wide.png") }
-        XCTAssertTrue(error?.description.hasPrefix("wide.png: ") ?? false, "\(String(describing: error))")
+        XCTAssertTrue(error?.description.hasPrefix("/tmp/wide.png: ") ?? false, "\(String(describing: error))")
     }
 
     /// libpng and libjpeg keep all state per call: concurrent decoders and encoders must not interfere.

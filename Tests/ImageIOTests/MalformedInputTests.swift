@@ -20,15 +20,15 @@ final class MalformedInputTests: XCTestCase {
     func testEmptyFile() throws {
         let url = try file("empty.png", [])
         let error = assertImageIOError(.emptyFile) { try ImageFile.read(url) }
-        XCTAssertEqual(error?.description, "empty.png: empty file")
+        XCTAssertEqual(error?.description, "\(url.path): empty file")
         XCTAssertEqual(error?.path, url.path)
     }
 
     func testTextFile() throws {
         let url = try file("photo.txt", Array("Hello, this is not an image.\n".utf8))
         let error = assertImageIOError(.notAnImage) { try ImageFile.read(url) }
-        XCTAssertEqual(error?.description, "photo.txt: not a PNG or JPEG image")
-        XCTAssertEqual(error?.localizedDescription, "photo.txt: not a PNG or JPEG image")
+        XCTAssertEqual(error?.description, "\(url.path): not a PNG or JPEG image")
+        XCTAssertEqual(error?.localizedDescription, "\(url.path): not a PNG or JPEG image")
     }
 
     func testRandomBytes() throws {
@@ -48,7 +48,7 @@ final class MalformedInputTests: XCTestCase {
     func testMissingFileAndDirectory() throws {
         let missing = directory.appendingPathComponent("missing.png")
         let error = assertImageIOError(.fileSystem) { try ImageFile.read(missing) }
-        XCTAssertEqual(error?.description, "missing.png: cannot open file (No such file or directory)")
+        XCTAssertEqual(error?.description, "\(missing.path): cannot open file (No such file or directory)")
         let sub = directory.appendingPathComponent("folder.png")
         try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: false)
         assertImageIOError(.fileSystem) { try ImageFile.read(sub) }
@@ -57,7 +57,7 @@ final class MalformedInputTests: XCTestCase {
     func testPNGTruncatedAtEveryLength() throws {
         let png = [UInt8](try ImageCodec.encode(patternImage(width: 9, height: 7, channels: 4), as: .png))
         let error = assertImageIOError(.truncated) { try ImageFile.read(try file("cut.png", Array(png.prefix(png.count / 2)))) }
-        XCTAssertTrue(error?.description.hasPrefix("cut.png: truncated PNG data (") ?? false, "\(String(describing: error))")
+        XCTAssertTrue(error?.description.hasPrefix("\(directory.path)/cut.png: truncated PNG data (") ?? false, "\(String(describing: error))")
         for length in 4..<png.count {
             assertImageIOError(.truncated) { try ImageCodec.decode(Data(png.prefix(length)), name: "cut.png") }
         }
@@ -72,7 +72,7 @@ final class MalformedInputTests: XCTestCase {
                      JPEGFixtures.progressive] {
             let jpeg = [UInt8](data)
             let error = assertImageIOError(.truncated) { try ImageFile.read(try file("cut.jpg", Array(jpeg.prefix(jpeg.count - 40)))) }
-            XCTAssertTrue(error?.description.hasPrefix("cut.jpg: truncated JPEG data (") ?? false, "\(String(describing: error))")
+            XCTAssertTrue(error?.description.hasPrefix("\(directory.path)/cut.jpg: truncated JPEG data (") ?? false, "\(String(describing: error))")
             for length in 2..<jpeg.count {
                 assertImageIOError(.truncated) { try ImageCodec.decode(Data(jpeg.prefix(length)), name: "cut.jpg") }
             }
@@ -123,11 +123,11 @@ final class MalformedInputTests: XCTestCase {
         for name in ["out.bmp", "out", "out.png.txt"] {
             let url = directory.appendingPathComponent(name)
             let error = assertImageIOError(.unsupportedExtension) { try ImageFile.write(image, to: url) }
-            XCTAssertTrue(error?.description.hasPrefix("\(name): ") ?? false, "\(String(describing: error))")
+            XCTAssertTrue(error?.description.hasPrefix("\(url.path): ") ?? false, "\(String(describing: error))")
         }
         XCTAssertEqual(try listing(directory), [])
         XCTAssertEqual(assertImageIOError(.unsupportedExtension) { try ImageFile.write(image, to: self.directory.appendingPathComponent("x.gif")) }?
-            .description, "x.gif: unsupported extension '.gif'; use .png, .jpg or .jpeg")
+            .description, "\(directory.path)/x.gif: unsupported extension '.gif'; use .png, .jpg or .jpeg")
     }
 
     func testNonFileURLIsRejected() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import ImageIO
 @testable import Pipelines
 import TensorIO
 import XCTest
@@ -61,6 +62,20 @@ final class StagingFolderTests: XCTestCase {
             throw TensorIOError(staging.url(for: "labels.csv"), "cannot write: No space left on device")
         }) { error in
             XCTAssertEqual("\(error)", out.path + "/labels.csv: cannot write: No space left on device")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "a failed run left its output folder")
+    }
+
+    /// An image codec's error about a staged image names it by its destination path too: the user sees
+    /// `out/faces/seed0028.png`, neither the hidden folder nor a bare file name.
+    func testAFailedStagedImageWriteNamesTheDestinationPath() throws {
+        let out = dir.appendingPathComponent("out")
+        let image = try RasterImage(width: 2, height: 2, channels: 3)
+        XCTAssertThrowsError(try StagingFolder.publish(into: out) { staging in
+            // The staged "faces" folder was never made: a real failure of the codec's write.
+            try ImageFile.write(image, to: staging.url(for: "faces/seed0028.png"))
+        }) { error in
+            XCTAssertEqual("\(error)", out.path + "/faces/seed0028.png: cannot create temporary file: No such file or directory")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "a failed run left its output folder")
     }

@@ -98,9 +98,14 @@ public struct AlignJob {
         return try encoder.encode(record) + Data("\n".utf8)
     }
 
-    /// One line naming the file: errors that already name it are kept as they are.
+    /// One line naming the photo as align's records do, by its name: an error that names it already (the codecs
+    /// give its whole path) is not named twice.
     static func line(_ error: Error, file: URL) -> String {
-        let text = "\(error)".replacingOccurrences(of: "\n", with: " ")
-        return text.hasPrefix(file.lastPathComponent + ":") ? text : "\(file.lastPathComponent): \(text)"
+        var text = "\(error)".replacingOccurrences(of: "\n", with: " ")
+        for name in [file.path, file.lastPathComponent] where text.hasPrefix(name + ": ") {
+            text.removeFirst(name.count + 2)
+            break
+        }
+        return "\(file.lastPathComponent): \(text)"
     }
 }

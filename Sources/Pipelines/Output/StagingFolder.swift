@@ -1,4 +1,5 @@
 import Foundation
+import ImageIO
 import TensorIO
 
 /// All-or-nothing output for a job that writes many files: they are written into a hidden folder inside the
@@ -107,7 +108,13 @@ public final class StagingFolder {
 
     /// A file error about a staged file, told of the file it was to become (the hidden folder means nothing to a user).
     func namingDestination(_ error: Error) -> Error {
-        guard let e = error as? TensorIOError, e.path.hasPrefix(folder.path + "/") else { return error }
-        return TensorIOError(path: destination.path + e.path.dropFirst(folder.path.count), e.message)
+        let staged = folder.path + "/"
+        if let e = error as? TensorIOError, e.path.hasPrefix(staged) {
+            return TensorIOError(path: destination.path + e.path.dropFirst(folder.path.count), e.message)
+        }
+        if let e = error as? ImageIOError, let path = e.path, path.hasPrefix(staged) {
+            return ImageIOError(e.kind, path: destination.path + path.dropFirst(folder.path.count), e.detail)
+        }
+        return error
     }
 }
