@@ -43,6 +43,8 @@ struct TrainEncoderCommand: ParsableCommand {
     @Option(help: "Custom units per stage, e.g. 1,2,2,1 (overrides --depth).") var units: String?
     @Option(help: "Width multiplier of the 64-128-256-512 stages.") var width: Double = 1
     @Option(help: "Squeeze-excitation reduction.") var seReduction: Int = 16
+    @Option(help: "Width of the map2style blocks (default: the generator's style dim, as in pSp/e4e; narrower keeps a small-domain encoder small).")
+    var styleBlockWidth: Int?
     @Option(help: "Initialise input_layer/body from ArcFace IR-SE50 weights (model_ir_se50.pth), as pSp/e4e do.")
     var backboneWeights: String?
 
@@ -76,6 +78,7 @@ struct TrainEncoderCommand: ParsableCommand {
         try OptionCheck.count(inputSize, "--input-size", max: 4096)
         try OptionCheck.positive(width, "--width", max: 64)
         try OptionCheck.count(seReduction, "--se-reduction", max: 4096)
+        if let styleBlockWidth { try OptionCheck.count(styleBlockWidth, "--style-block-width", max: 65_536) }
         for (value, flag) in [(l2Lambda, "--l2-lambda"), (lpipsLambda, "--lpips-lambda"), (idLambda, "--id-lambda"),
                               (wNormLambda, "--w-norm-lambda"), (deltaNormLambda, "--delta-norm-lambda"),
                               (wDiscriminatorLambda, "--w-discriminator-lambda"), (r1, "--r1")] {
@@ -110,6 +113,7 @@ struct TrainEncoderCommand: ParsableCommand {
         job.units = try parsedUnits()
         job.width = width
         job.seReduction = seReduction
+        job.styleBlockWidth = styleBlockWidth
         job.backboneWeights = backboneWeights.map { URL(fileURLWithPath: $0) }
         job.lpipsWeights = lpipsWeights.map { URL(fileURLWithPath: $0) }
         job.arcface = arcface.map { URL(fileURLWithPath: $0) }

@@ -155,6 +155,39 @@ final class EncoderNetworkTests: XCTestCase {
         XCTAssertNil(EncoderType(referenceName: "BackboneEncoderUsingLastLayerIntoW"))
     }
 
+    /// `styleBlockWidth`: the map2style convs at their own width, the linear layer from it to the style dim. The
+    /// references' width (the style dim) is stored as nil, so their configurations and JSON are unchanged.
+    func testNarrowStyleBlocks() throws {
+        let config = EncoderConfig(type: .e4e, generatorSize: 64, styleDim: 8, backbone: try smallBackbone(),
+                                   inputSize: 64, styleBlockWidth: 4)
+        let encoder = FPNStyleEncoder.make(config).eval()
+        let block = encoder.styles[7]  // p1 at 16²: four stride-2 convs
+        let shapes = Dictionary(uniqueKeysWithValues: block.stateDict().map { ($0.name, $0.tensor.shape) })
+        XCTAssertEqual(shapes["convs.0.weight"], [4, config.pyramidChannels, 3, 3])
+        XCTAssertEqual(shapes["convs.6.weight"], [4, 4, 3, 3])
+        XCTAssertNil(shapes["convs.8.weight"])
+        XCTAssertEqual(shapes["linear.weight"], [8, 4])
+        // Parameters counted from the layer shapes: 9·in·h + h, three times 9·h·h + h, then h·out + out.
+        let c = config.pyramidChannels
+        XCTAssertEqual(block.parameterCount, 9 * c * 4 + 4 + 3 * (9 * 4 * 4 + 4) + 4 * 8 + 8)
+        let codes = withInferenceMode { encoder(Tensor.randn([2, 3, 64, 64])) }
+        XCTAssertEqual(codes.shape, [2, 10, 8])
+
+        XCTAssertEqual(try JSONDecoder().decode(EncoderConfig.self, from: try JSONEncoder().encode(config)), config)
+        var named: [String: Tensor] = [:]
+        for (k, v) in encoder.stateDict() { named[k] = v }
+        XCTAssertEqual(try EncoderCheckpoint.inferConfig(named, type: .e4e), config)
+
+        let reference = EncoderConfig(type: .e4e, generatorSize: 64, styleDim: 8, backbone: try smallBackbone(),
+                                      inputSize: 64, styleBlockWidth: 8)
+        XCTAssertNil(reference.styleBlockWidth)
+        let json = String(decoding: try JSONEncoder().encode(reference), as: UTF8.self)
+        XCTAssertFalse(json.contains("styleBlockWidth"), json)
+        var bad = config
+        bad.styleBlockWidth = 0
+        XCTAssertThrowsError(try bad.validate())
+    }
+
     func testLatentDiscriminatorKeys() {
         // e4e's LatentCodesDiscriminator(512, 4): Linear/LeakyReLU pairs, then Linear(512, 1).
         let d = LatentCodesDiscriminator()

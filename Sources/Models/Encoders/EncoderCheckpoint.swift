@@ -113,14 +113,16 @@ public enum EncoderCheckpoint {
             convCounts.append(convs)
             styleCount += 1
         }
-        let styleDim = try shape("styles.0.linear.weight", rank: 2)[0]
+        let linear = try shape("styles.0.linear.weight", rank: 2)
+        let styleDim = linear[0]
         // The coarse blocks reduce c3 (input/16) to 1×1 with log2(input/16) convs.
         let coarseConvs = convCounts[0]
         let inputSize = 16 << coarseConvs
         let coarse = convCounts.prefix { $0 == coarseConvs }.count
         let middle = coarse + convCounts.dropFirst(coarse).prefix { $0 == coarseConvs + 1 }.count
         var config = EncoderConfig(type: type, backbone: backbone, inputSize: inputSize, styleCount: styleCount,
-                                   styleDim: styleDim, startFromLatentAvg: startFromLatentAvg)
+                                   styleDim: styleDim, startFromLatentAvg: startFromLatentAvg,
+                                   styleBlockWidth: linear[1])
         // Without middle (or fine) blocks the split points cannot be seen; keep the references' 3 and 7.
         if middle < styleCount {
             config.coarseIndex = coarse

@@ -39,9 +39,14 @@ public struct EncoderConfig: Codable, Equatable, Sendable {
     public var middleIndex: Int
     /// The codes are offsets from the generator's mean latent (pSp/e4e `start_from_latent_avg`).
     public var startFromLatentAvg: Bool
+    /// Width of the map2style blocks' convs; nil (and absent from the stored JSON) is the references' choice, the
+    /// style dim. The blocks hold nearly all of an encoder's weights (9·width² per conv, ~50 convs at 128²), so a
+    /// small-domain encoder for a wide style dim narrows them.
+    public var styleBlockWidth: Int?
 
     public init(type: EncoderType, backbone: IRBackboneConfig = .irSE50, inputSize: Int = 256, styleCount: Int,
-                styleDim: Int = 512, coarseIndex: Int = 3, middleIndex: Int = 7, startFromLatentAvg: Bool = true) {
+                styleDim: Int = 512, coarseIndex: Int = 3, middleIndex: Int = 7, startFromLatentAvg: Bool = true,
+                styleBlockWidth: Int? = nil) {
         self.type = type
         self.backbone = backbone
         self.inputSize = inputSize
@@ -50,13 +55,16 @@ public struct EncoderConfig: Codable, Equatable, Sendable {
         self.coarseIndex = coarseIndex
         self.middleIndex = middleIndex
         self.startFromLatentAvg = startFromLatentAvg
+        // The references' width is stored as nil, so a file that uses it keeps the references' JSON.
+        self.styleBlockWidth = styleBlockWidth == styleDim ? nil : styleBlockWidth
     }
 
     /// An encoder for a generator of `generatorSize` (its style count follows from the size).
     public init(type: EncoderType, generatorSize: Int, styleDim: Int = 512, backbone: IRBackboneConfig = .irSE50,
-                inputSize: Int = 256) {
+                inputSize: Int = 256, styleBlockWidth: Int? = nil) {
         self.init(type: type, backbone: backbone, inputSize: inputSize,
-                  styleCount: EncoderConfig.styleCount(generatorSize: generatorSize), styleDim: styleDim)
+                  styleCount: EncoderConfig.styleCount(generatorSize: generatorSize), styleDim: styleDim,
+                  styleBlockWidth: styleBlockWidth)
     }
 
     /// The official 256² IR-SE-50 configuration for a generator of `generatorSize`.
@@ -85,6 +93,9 @@ public struct EncoderConfig: Codable, Equatable, Sendable {
         }
         guard styleCount >= 1, styleDim >= 1 else {
             throw ModelError("encoder style count \(styleCount) and style dim \(styleDim) must be positive")
+        }
+        if let styleBlockWidth, !(1...65_536).contains(styleBlockWidth) {
+            throw ModelError("encoder style block width \(styleBlockWidth) is not between 1 and 65536")
         }
         guard coarseIndex >= 1, middleIndex >= coarseIndex else {
             throw ModelError("encoder coarse/middle indices \(coarseIndex)/\(middleIndex) are not increasing")

@@ -22,8 +22,8 @@ public class FPNStyleEncoder: Module, StyleEncoder {
         inputLayer = IRBackbone.inputLayer(b)
         body = IRBackbone.body(b)
         styles = ModuleList((0..<config.styleCount).map { i in
-            GradualStyleBlock(inChannels: config.pyramidChannels, outChannels: config.styleDim,
-                              spatial: config.featureSize(forStyle: i))
+            GradualStyleBlock(inChannels: config.pyramidChannels, hiddenChannels: config.styleBlockWidth,
+                              outChannels: config.styleDim, spatial: config.featureSize(forStyle: i))
         })
         latlayer1 = Conv2d(b.widths[2], b.widths[3], kernelSize: 1)
         latlayer2 = Conv2d(b.widths[1], b.widths[3], kernelSize: 1)

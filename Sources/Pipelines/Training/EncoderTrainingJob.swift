@@ -23,6 +23,8 @@ public struct EncoderTrainingJob {
     public var units: [Int]?
     public var width = 1.0
     public var seReduction = 16
+    /// Width of the map2style blocks (nil: the generator's style dim, as in the references).
+    public var styleBlockWidth: Int?
     /// ArcFace IR-SE50 weights to start the backbone from, as pSp/e4e do.
     public var backboneWeights: URL?
     /// LPIPS weight files (the term is left out without them) and ArcFace weights for the ID loss.
@@ -55,7 +57,8 @@ public struct EncoderTrainingJob {
         }
         let rank = try trainingRun.join(verb: "train encoder",
                                         fields: ["generator": generator.path, "data": data.path, "steps": "\(steps)",
-                                                 "encoder": "\(encoderType) \(inputSize) \(depth) \(units ?? []) \(width) \(seReduction)",
+                                                 "encoder": "\(encoderType) \(inputSize) \(depth) \(units ?? []) \(width) \(seReduction)"
+                                                     + (styleBlockWidth.map { " blocks \($0)" } ?? ""),
                                                  "weights": ([backboneWeights, arcface].compactMap { $0?.path } + lpipsWeights.map(\.path)).joined(separator: ","),
                                                  "xflip": "\(xflip)"],
                                         options: options)
@@ -76,7 +79,7 @@ public struct EncoderTrainingJob {
         } else {
             let g = try GeneratorCheckpoint.load(generator, device: device).generator
             let config = EncoderConfig(type: type, generatorSize: g.size, styleDim: g.styleDim, backbone: try backbone(),
-                                       inputSize: inputSize)
+                                       inputSize: inputSize, styleBlockWidth: styleBlockWidth)
             try config.validate()
             let encoder = FPNStyleEncoder.make(config)
             if let backboneWeights {
