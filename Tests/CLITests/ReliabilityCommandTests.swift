@@ -334,6 +334,35 @@ final class ReliabilityCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "the interrupted run left \(out.path)")
     }
 
+    /// A run started with SIGINT ignored (a shell script's background job) keeps ignoring it, as POSIX programs do,
+    /// and still ends on SIGTERM with its cleanup: it used to install its handler over the inherited "ignore".
+    func testAnInheritedIgnoredSIGINTStaysIgnored() throws {
+        let out = dir.appendingPathComponent("ignored")
+        // sh ignores SIGINT, then exec keeps the disposition for the binary.
+        let run = try BuiltBinary.start(["-c", "trap '' INT; exec \"$0\" \"$@\"", BuiltBinary.url.path,
+                                         "data", "synth", "--count", "1000000", "--size", "32", "--out", out.path, "--quiet"],
+                                        executable: URL(fileURLWithPath: "/bin/sh"))
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, ((try? FileManager.default.contentsOfDirectory(atPath: out.path))?.count ?? 0) < 2 {
+            usleep(20_000)
+        }
+        XCTAssertTrue(run.process.isRunning, "the run ended before the signal was sent")
+        kill(run.process.processIdentifier, SIGINT)
+        // An unignored SIGINT ends the run within milliseconds (the cleanup removes one folder).
+        let watch = Date().addingTimeInterval(2)
+        while run.process.isRunning && Date() < watch { usleep(20_000) }
+        XCTAssertTrue(run.process.isRunning, "SIGINT ended a run that was started with SIGINT ignored")
+        kill(run.process.processIdentifier, SIGTERM)
+        let stop = Date().addingTimeInterval(20)
+        while run.process.isRunning && Date() < stop { usleep(20_000) }
+        if run.process.isRunning {
+            kill(run.process.processIdentifier, SIGKILL)
+            XCTFail("SIGTERM did not end the run")
+        }
+        XCTAssertEqual(BuiltBinary.finish(run).status, 128 + SIGTERM)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "the interrupted run left \(out.path)")
+    }
+
     /// `edit` on a folder with face.png and face.jpg names their results apart (as `invert` does), and a broken
     /// image anywhere in the folder fails the run before anything is written.
     func testEditNamesSameStemInputsApartAndWritesNothingOnABadInput() throws {

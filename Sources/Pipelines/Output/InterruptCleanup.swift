@@ -92,13 +92,22 @@ public enum InterruptCleanup {
             raise(signalNumber)
         }
         thread.start()
-        for s in [SIGINT, SIGTERM] {
+        // A signal ignored when the process started stays ignored, as POSIX programs do: a non-interactive shell
+        // starts background jobs with SIGINT ignored so that Ctrl-C stops only the foreground one.
+        for s in [SIGINT, SIGTERM] where !ignoredSinceStart(s) {
             signal(s, { number in
                 var n = number
                 _ = write(interruptPipeWriteEnd, &n, MemoryLayout<Int32>.size)
             })
         }
     }
+}
+
+/// Whether signal `s` is set to be ignored (read before this process installs any handler for it).
+private func ignoredSinceStart(_ s: Int32) -> Bool {
+    var current = sigaction()
+    guard sigaction(s, nil, &current) == 0 else { return false }
+    return unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
 }
 
 /// Where the signal handler writes (a C function pointer cannot capture context).
