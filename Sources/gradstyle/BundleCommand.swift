@@ -43,8 +43,6 @@ struct BundleMergeCommand: ParsableCommand {
             (NAME.config, NAME.*, gradstyle.NAME.*).
             """)
 
-    @OptionGroup var global: GlobalOptions
-
     @Argument(help: "The bundle to add networks to.")
     var bundle: String
 
@@ -57,6 +55,9 @@ struct BundleMergeCommand: ParsableCommand {
     @Option(help: ArgumentHelp(storageHelp + " (default: the storage the bundle records, else each tensor as stored)",
                                valueName: "float16|float32"))
     var storage: String?
+
+    // Accepted as on every verb; nothing here runs on a device.
+    @OptionGroup var global: GlobalOptions
 
     func validate() throws { _ = try parseStorage(storage) }
 
@@ -78,8 +79,6 @@ struct BundleRenameCommand: ParsableCommand {
             name.
             """)
 
-    @OptionGroup var global: GlobalOptions
-
     @Argument(help: "The bundle.")
     var bundle: String
 
@@ -94,6 +93,9 @@ struct BundleRenameCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp(storageHelp + " (default: each tensor as stored)", valueName: "float16|float32"))
     var storage: String?
+
+    // Accepted as on every verb; nothing here runs on a device.
+    @OptionGroup var global: GlobalOptions
 
     func validate() throws { _ = try parseStorage(storage) }
 
@@ -114,8 +116,6 @@ struct BundleConvertCommand: ParsableCommand {
             float16 values exactly, not the original weights.
             """)
 
-    @OptionGroup var global: GlobalOptions
-
     @Argument(help: "The bundle or .safetensors model file.")
     var bundle: String
 
@@ -124,6 +124,9 @@ struct BundleConvertCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp(storageHelp, valueName: "float16|float32"))
     var storage: String
+
+    // Accepted as on every verb; nothing here runs on a device.
+    @OptionGroup var global: GlobalOptions
 
     func validate() throws { _ = try parseStorage(storage) }
 

@@ -49,6 +49,7 @@ public struct BundleJob {
     }
 
     public func run() throws -> Summary {
+        try BundleContents.checkOutput(output)
         let input = try BundleContents.read(bundle)
         var result = input
         var added: [String] = []
@@ -56,18 +57,18 @@ public struct BundleJob {
         switch operation {
         case .merge(let other):
             let donor = try BundleContents.read(other)
-            (result, added) = try BundleMerge.merge(donor, from: other.path, into: input, at: bundle.path)
+            (result, added) = try BundleMerge.merge(donor, from: other.relativePath, into: input, at: bundle.relativePath)
             storage = storage ?? WeightStorage.recorded(in: input.metadata)
         case .rename(let old, let new):
-            result = try BundleRename.rename(input, network: old, to: new, path: bundle.path)
+            result = try BundleRename.rename(input, network: old, to: new, path: bundle.relativePath)
         case .convert:
-            guard storage != nil else { throw PipelineError("converting \(bundle.path) needs a storage (float16 or float32)") }
+            guard storage != nil else { throw PipelineError("converting \(bundle.relativePath) needs a storage (float16 or float32)") }
         }
         if let storage {
             // A merge's added tensors come from the other file: name it when one of them cannot be stored.
             let source: (String) -> String = { name in
-                if case .merge(let other) = operation, input.tensors[name] == nil { return other.path }
-                return bundle.path
+                if case .merge(let other) = operation, input.tensors[name] == nil { return other.relativePath }
+                return bundle.relativePath
             }
             result = try result.stored(as: storage, source: source)
         }
