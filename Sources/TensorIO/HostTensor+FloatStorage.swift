@@ -11,9 +11,10 @@ extension HostTensor {
         let limit = type == .float16 ? HalfPrecision.greatestFiniteMagnitude : Double(Float.greatestFiniteMagnitude)
         let values = doubles()
         for (i, v) in values.enumerated() where !(v.magnitude <= limit) {
-            let what = v.isNaN ? "NaN" : v.isInfinite ? "\(v > 0 ? "+" : "-")infinity" : "\(v)"
             let name = type == .float16 ? "float16" : "float32"
-            throw TensorIOError(path: path, "\(label) holds \(what) at element \(i), beyond \(name)'s ±\(String(format: "%g", limit)): cannot store it as \(name)")
+            let beyond = v.isFinite ? ", beyond \(name)'s ±\(String(format: "%g", limit))" : ""
+            let what = v.isNaN ? "NaN" : v.isInfinite ? "\(v > 0 ? "+" : "-")infinity" : "\(v)"
+            throw TensorIOError(path: path, "\(label) holds \(what) at element \(i)\(beyond): cannot store it as \(name)")
         }
         var bytes = Data(count: values.count * type.byteWidth)
         bytes.withUnsafeMutableBytes { raw in
