@@ -49,6 +49,9 @@ public struct BundleJob {
     }
 
     public func run() throws -> Summary {
+        if operation == .convert, storage == nil {
+            throw PipelineError("converting \(bundle.relativePath) needs a storage (float16 or float32)")
+        }
         try BundleContents.checkOutput(output)
         let input = try BundleContents.read(bundle)
         var result = input
@@ -62,7 +65,7 @@ public struct BundleJob {
         case .rename(let old, let new):
             result = try BundleRename.rename(input, network: old, to: new, path: bundle.relativePath)
         case .convert:
-            guard storage != nil else { throw PipelineError("converting \(bundle.relativePath) needs a storage (float16 or float32)") }
+            break
         }
         if let storage {
             // A merge's added tensors come from the other file: name it when one of them cannot be stored.
