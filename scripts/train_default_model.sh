@@ -64,7 +64,7 @@ $B train hfgi --encoder $RUN/single_stage/model.safetensors --data $RUN/data --o
   --sample-every 100 --seed 9 --threads 1 $(resume $RUN/hfgi)
 
 mkdir -p models/default/directions
-scripts/merge_bundle_networks.py $RUN/single_stage/model.safetensors $RUN/hfgi/model.safetensors models/default/model.safetensors
+$B bundle merge $RUN/single_stage/model.safetensors $RUN/hfgi/model.safetensors --out models/default/model.safetensors
 cp $RUN/classifier/classifier.safetensors models/default/classifier.safetensors
 cp $RUN/directions/*.npy $RUN/directions/*.json models/default/directions/
 echo "models/default updated"

@@ -8,7 +8,7 @@ struct GradStyleCommand: ParsableCommand {
         subcommands: [
             GenerateCommand.self, AlignCommand.self, InvertCommand.self, EditCommand.self, TrainCommand.self, EvalCommand.self,
             InspectCommand.self, DemoCommand.self, BenchCommand.self, DirectionsCommand.self, DataCommand.self,
-            ServeCommand.self,
+            ServeCommand.self, BundleCommand.self,
         ]
     )
 }

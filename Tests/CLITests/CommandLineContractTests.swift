@@ -23,7 +23,7 @@ final class CommandLineContractTests: XCTestCase {
         ["align"], ["bench"], ["data", "synth"], ["demo"], ["directions", "fit"], ["directions", "list"],
         ["directions", "sample"], ["edit"], ["eval", "pairs"], ["eval", "reconstruction"], ["eval", "editing"],
         ["generate"], ["inspect"], ["invert"], ["train", "stylegan2"], ["train", "encoder"], ["train", "gradstyle"],
-        ["train", "classifier"],
+        ["train", "classifier"], ["bundle", "merge"], ["bundle", "rename"], ["bundle", "convert"],
     ]
 
     /// One run that must fail. Paths are relative: case i runs in `case<i>/` of its own, which holds `in/a.png`
@@ -119,6 +119,8 @@ final class CommandLineContractTests: XCTestCase {
             Case(["train", "gradstyle", "--encoder", m, "--data", "in", "--out", "out", "--steps", "1"], mentions: m),
             Case(["train", "hfgi", "--encoder", m, "--data", "in", "--out", "out", "--steps", "1"], mentions: m),
             Case(["train", "classifier", "--data", folder, "--out", "out"], mentions: folder),
+            Case(["bundle", "merge", m, "other.safetensors", "--out", "out"], mentions: m),
+            Case(["bundle", "convert", m, "--storage", "float16", "--out", "out"], mentions: m),
         ])
     }
 

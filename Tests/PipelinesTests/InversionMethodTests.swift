@@ -44,7 +44,7 @@ final class InversionMethodTests: XCTestCase {
             XCTAssertEqual([m.inputSize, m.resolution, m.styleDim], [e4e.inputSize, e4e.resolution, e4e.styleDim])
         }
         // The bundle carries HFGI's networks beside its GradStyle networks (train hfgi on the bundle's e4e, merged by
-        // scripts/merge_bundle_networks.py): --method hfgi reads them; without --method the bundle keeps its own
+        // `gradstyle bundle merge`): --method hfgi reads them; without --method the bundle keeps its own
         // default, while an HFGI checkpoint (no GradStyle network) picks hfgi.
         let hfgi = try InversionMethod.load(bundle, name: .hfgi)
         XCTAssertEqual(hfgi.kind, .hfgi)
