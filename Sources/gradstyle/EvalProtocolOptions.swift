@@ -5,7 +5,7 @@ import Pipelines
 /// What both evaluation protocols take: the bundles (several = repeats of the same variants), the held-out set,
 /// the measuring networks, and the output folder.
 struct EvalProtocolOptions: ParsableArguments {
-    @Option(parsing: .upToNextOption, help: "GradStyle bundles; networks of one name in several bundles are repeats (seeds). HFGI .pt files add an hfgi row. Default: the bundled model.")
+    @Option(parsing: .upToNextOption, help: "GradStyle bundles (networks of one name in several bundles are repeats, i.e. seeds), or an e4e/pSp inversion model alone (the e4e row). HFGI files add an hfgi row. Default: the bundled model.")
     var model: [String] = []
 
     @Option(help: "Only these networks (comma-separated prefixes, e.g. gradstyle,single_stage); e4e is always included.")

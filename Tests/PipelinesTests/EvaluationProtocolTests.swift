@@ -44,6 +44,36 @@ final class EvaluationProtocolTests: XCTestCase {
         }
     }
 
+    /// An encoder's inversion model alone (what `train encoder` writes) is measured as the e4e row, matching the
+    /// e4e row of a bundle on the same encoder and generator.
+    func testAnInversionModelAloneGivesTheE4ERow() throws {
+        let urls = try makeBundles()
+        let (_, inversion) = try makeTinyGradStyle(seed: 7)
+        let alone = dir.appendingPathComponent("e4e.safetensors")
+        try inversion.save(to: alone)
+        let methods = try EvaluatedMethods(bundles: [alone])
+        XCTAssertEqual(methods.methods.map(\.name), ["e4e"])
+        let set = try HeldOutSet.synthetic(count: 2, seed: 5, inputSize: methods.inputSize, resolution: methods.resolution)
+        var job = ReconstructionProtocol(methods: methods, set: set, metrics: ProtocolMetrics())
+        job.quiet = true
+        var fromBundle = ReconstructionProtocol(methods: try EvaluatedMethods(bundles: [urls[0]], only: ["gradstyle"]), set: set,
+                                                metrics: ProtocolMetrics())
+        fromBundle.quiet = true
+        let (results, _) = try job.run()
+        let (bundleResults, _) = try fromBundle.run()
+        XCTAssertEqual(results.rows.map(\.keys), [["e4e"]])
+        // Image quality only: a timing column would differ between any two runs.
+        func quality(_ rows: [(keys: [String], values: [String: Double])]) -> [[String: Double]] {
+            rows.filter { $0.keys[0] == "e4e" }.map { $0.values.filter { $0.key.contains("PSNR") || $0.key.contains("SSIM") || $0.key == "MSE" } }
+        }
+        XCTAssertEqual(quality(results.imageRows).count, 2)
+        XCTAssertFalse(quality(results.imageRows)[0].isEmpty)
+        XCTAssertEqual(quality(results.imageRows), quality(bundleResults.imageRows))
+        XCTAssertThrowsError(try EvaluatedMethods(bundles: [alone], only: ["gradstyle"])) {
+            XCTAssertTrue("\($0)".contains("e4e.safetensors") && "\($0)".contains("gradstyle"), "\($0)")
+        }
+    }
+
     func testReconstructionMatchesDirectComputation() throws {
         let urls = try makeBundles()
         let methods = try EvaluatedMethods(bundles: urls)

@@ -55,7 +55,7 @@ final class HFGIEvaluationTests: XCTestCase {
         let (results, _) = try job.run()
         XCTAssertEqual(results.rows.map(\.keys), [["e4e"], ["hfgi"], ["gradstyle"]])
         // Alone, an HFGI file has nothing to be compared with.
-        XCTAssertThrowsError(try EvaluatedMethods(bundles: [checkpoint])) { XCTAssertTrue("\($0)".contains("GradStyle bundle"), "\($0)") }
+        XCTAssertThrowsError(try EvaluatedMethods(bundles: [checkpoint])) { XCTAssertTrue("\($0)".contains("no inversion model"), "\($0)") }
     }
 
     func testEditingTableCarriesHFGI() throws {

@@ -8,7 +8,8 @@ import Torch
 /// variants). Several bundles holding networks of the same name are repeats — the same variant trained with other
 /// seeds — and reports give their spread. HFGI's networks give an `hfgi` row (several files are repeats), from a
 /// bundle that carries them beside its GradStyle networks or from an HFGI checkpoint (`.pt`) beside the bundles;
-/// they need the bundles' encoder input, resolution and style size.
+/// they need the bundles' encoder input, resolution and style size. An inversion model without GradStyle networks
+/// (`train encoder`'s model, an official e4e or pSp checkpoint) gives the e4e row alone.
 public struct EvaluatedMethods {
     /// One row of the comparison: a method and its repeats.
     public struct Method {
@@ -43,9 +44,8 @@ public struct EvaluatedMethods {
                 hfgi.repeats.append(try InversionMethod.load(file, name: .hfgi, device: device))
                 continue
             }
-            guard !prefixes.isEmpty else {
-                throw TensorIOError(url, only == nil ? "no GradStyle network in this file (a bundle from `train gradstyle` is needed)"
-                                                     : "none of the networks \(only!.joined(separator: ", ")) is in this file")
+            if prefixes.isEmpty, let only {
+                throw TensorIOError(url, "none of the networks \(only.joined(separator: ", ")) is in this file")
             }
             let loaded = try InversionMethod.bundle(file, prefixes: prefixes, device: device)
             let s = (loaded[0].inputSize, loaded[0].resolution, loaded[0].styleDim)
@@ -65,7 +65,7 @@ public struct EvaluatedMethods {
                 byPrefix[prefix]!.repeats.append(method)
             }
         }
-        guard let shape else { throw ModelError("no GradStyle bundle among the model files (HFGI is compared beside one)") }
+        guard let shape else { throw ModelError("no inversion model among the model files (HFGI is compared beside a bundle or an e4e model)") }
         for method in hfgi.repeats {
             let s = (method.inputSize, method.resolution, method.styleDim)
             guard s == shape else {
