@@ -22,13 +22,20 @@ public enum GradStyleBundle {
     /// Writes the inversion model and the networks atomically.
     public static func save(inversion: InversionModel, networks: [String: GradStyleNetwork], to url: URL,
                             extraMetadata: [String: String] = [:]) throws {
+        let (tensors, metadata) = try fileContents(inversion: inversion, networks: networks, extraMetadata: extraMetadata)
+        try SafeTensors.write(tensors, metadata: metadata, to: url)
+    }
+
+    /// What `save` writes: the tensors and the metadata.
+    public static func fileContents(inversion: InversionModel, networks: [String: GradStyleNetwork],
+                                    extraMetadata: [String: String] = [:]) throws -> (tensors: StateDict, metadata: [String: String]) {
         var (tensors, metadata) = try inversion.fileContents()
         for (prefix, network) in networks {
             for (name, t) in network.stateDict() { tensors["\(prefix).\(name)"] = t.to(device: .cpu).contiguous().hostTensor() }
             metadata[configKey(prefix)] = try StableJSON.string(network.config)
         }
         metadata.merge(extraMetadata) { current, _ in current }
-        try SafeTensors.write(tensors, metadata: metadata, to: url)
+        return (tensors, metadata)
     }
 
     /// The network stored under `prefix`, rebuilt from its config (strict loading).

@@ -119,14 +119,31 @@ public final class GradStyleTrainer: TrainingStep {
     public let label = "train gradstyle"
 
     /// What each checkpoint publishes as `model.safetensors`: the inversion model, the trained network under
-    /// `name`, and other networks carried over from another bundle.
+    /// `name`, and every other network of another bundle on the same inversion model (GradStyle's and HFGI's, with
+    /// their metadata, as `gradstyle bundle merge` carries them).
     public struct PublishedBundle {
         public var inversion: InversionModel
         public var name: String
-        public var otherNetworks: [String: GradStyleNetwork]
+        /// The other bundle's contents and its path (for errors).
+        public var mergeInto: (contents: BundleContents, path: String)?
 
-        public init(inversion: InversionModel, name: String, otherNetworks: [String: GradStyleNetwork] = [:]) {
-            (self.inversion, self.name, self.otherNetworks) = (inversion, name, otherNetworks)
+        public init(inversion: InversionModel, name: String, mergeInto: (contents: BundleContents, path: String)? = nil) {
+            (self.inversion, self.name, self.mergeInto) = (inversion, name, mergeInto)
+        }
+
+        /// The file's contents with `network` as this run's network.
+        func contents(with network: GradStyleNetwork, step: Int) throws -> BundleContents {
+            let (tensors, metadata) = try GradStyleBundle.fileContents(
+                inversion: inversion, networks: [name: network], extraMetadata: ["gradstyle.\(name).trained_steps": String(step)])
+            var contents = BundleContents(tensors: tensors, metadata: metadata)
+            guard let (other, path) = mergeInto else { return contents }
+            // The other bundle's network of this name (an earlier run) is replaced by this one.
+            if other.networks.contains(where: { $0 != name }) {
+                contents = try BundleMerge.merge(other, from: path, into: contents, at: path).contents
+            }
+            // A float16 bundle stays float16.
+            if let storage = WeightStorage.recorded(in: other.metadata) { contents = try contents.stored(as: storage, path: path) }
+            return contents
         }
     }
 
@@ -303,11 +320,7 @@ public final class GradStyleTrainer: TrainingStep {
     /// The bundle `invert`/`edit` take, when `publishedBundle` says what goes in it.
     public func export(to outDirectory: URL) throws {
         guard let bundle = publishedBundle else { return }
-        var networks = bundle.otherNetworks
-        networks[bundle.name] = model.network
-        try GradStyleBundle.save(inversion: bundle.inversion, networks: networks,
-                                 to: outDirectory.appendingPathComponent(GradStyleTrainer.bundleName),
-                                 extraMetadata: ["gradstyle.\(bundle.name).trained_steps": String(step)])
+        try bundle.contents(with: model.network, step: step).write(to: outDirectory.appendingPathComponent(GradStyleTrainer.bundleName))
     }
 
     /// Source | e4e | GradStyle reconstruction | a warped "edit" through the Editing Stream, one row per sample.

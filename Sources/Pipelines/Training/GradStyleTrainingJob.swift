@@ -17,7 +17,8 @@ public struct GradStyleTrainingJob {
     public var options = GradStyleTrainingOptions()
     /// The trained network's name in the bundle (nil: `network.defaultBundleName`).
     public var bundleName: String?
-    /// A bundle whose other networks are copied into `out/model.safetensors` (both baselines in one file).
+    /// A bundle on the same inversion model whose other networks (GradStyle's and HFGI's) are copied into
+    /// `out/model.safetensors`, so that one file holds every method.
     public var mergeInto: URL?
 
     public init(inputs: InversionTrainingInputs) { self.inputs = inputs }
@@ -67,14 +68,16 @@ public struct GradStyleTrainingJob {
         try session.resumeIfAsked(loop)
 
         let name = bundleName ?? network.defaultBundleName
-        var others: [String: GradStyleNetwork] = [:]
+        var published = GradStyleTrainer.PublishedBundle(inversion: inversion, name: name)
         if let mergeInto {
-            let file = try CheckpointFile(mergeInto)
-            for p in GradStyleBundle.networkPrefixes(file) where p != name {
-                others[p] = try GradStyleBundle.loadNetwork(file, prefix: p, device: device)
+            let other = try BundleContents.read(mergeInto)
+            // Networks trained on another encoder or generator would not fit this one: refused before training.
+            if let why = BundleMerge.sharedDifference(try inversion.fileContents().tensors, other.tensors) {
+                throw PipelineError("\(mergeInto.relativePath): its encoder/generator/latent_avg differ from this run's (\(why))")
             }
+            published.mergeInto = (other, mergeInto.relativePath)
         }
-        trainer.publishedBundle = GradStyleTrainer.PublishedBundle(inversion: inversion, name: name, otherNetworks: others)
+        trainer.publishedBundle = published
         guard try session.train(loop, until: .steps(inputs.steps), description: { target in
             "training GradStyle '\(name)' (\(gradstyle.parameterCount.grouped) parameters; \(config.summary)) on \(dataset.count) images until step \(target)"
         }) else { return }
