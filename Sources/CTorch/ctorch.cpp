@@ -14,6 +14,9 @@
 #include <torch/version.h>
 
 #include <chrono>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -652,6 +655,17 @@ int ct_set_allow_tf32(int enabled) {
 }
 int ct_allow_tf32(void) {
     CT_BEGIN return (at::globalContext().allowTF32CuDNN() || at::globalContext().allowTF32CuBLAS()) ? 1 : 0; CT_END(-1)
+}
+int ct_mallopt(int parameter, int value) {
+#if defined(__GLIBC__)
+    static const int parameters[] = {M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD};
+    if (parameter < 0 || parameter > 2) return 0;
+    return mallopt(parameters[parameter], value) == 1 ? 1 : 0;
+#else
+    (void)parameter;
+    (void)value;
+    return 0;
+#endif
 }
 const char *ct_version(void) {
     static const std::string v = std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) +

@@ -228,6 +228,10 @@ int ct_set_allow_tf32(int enabled);
 int ct_allow_tf32(void);
 /// "1.13.1"-style version string of the libtorch this was built against.
 const char *ct_version(void);
+/// glibc's malloc tuning (`mallopt`, declared in malloc.h, which Swift's Glibc module does not expose), for the
+/// memory libtorch's CPU allocator takes from malloc. Returns 1 when set, 0 when refused or on another C library.
+enum { CT_MALLOC_TRIM_THRESHOLD = 0, CT_MALLOC_TOP_PAD = 1, CT_MALLOC_MMAP_THRESHOLD = 2 };
+int ct_mallopt(int parameter, int value);
 
 // ---- benchmark support: the same tiny-op loop run entirely in C++ (ns per op) ----
 double ct_bench_add_loop(ct_tensor a, ct_tensor b, int64_t iterations);
