@@ -52,6 +52,7 @@ enum BuiltBinary {
                     file: file, line: line)
             throw CocoaError(.fileNoSuchFile)
         }
+        _ = interruptsRestored
         let s = Started()
         s.process.executableURL = executable ?? url
         s.process.arguments = arguments
@@ -70,6 +71,12 @@ enum BuiltBinary {
         }
         return s
     }
+
+    /// Children inherit this process's ignored signals. A shard that scripts/test starts in the background has SIGINT
+    /// ignored (as has every background job of a non-interactive shell), and the binary keeps an inherited "ignore",
+    /// as POSIX programs do; the interrupt tests would then wait forever. So the tests' children get SIGINT's
+    /// default action (the test that wants it ignored sets that itself).
+    private static let interruptsRestored: Void = { signal(SIGINT, SIG_DFL) }()
 
     static func finish(_ s: Started) -> Run {
         s.process.waitUntilExit()

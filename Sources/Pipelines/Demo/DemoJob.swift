@@ -87,6 +87,10 @@ public struct DemoJob {
         let fm = FileManager.default
         guard count >= 1, shown >= 1 else { throw ModelError("the demo needs at least one image, got \(count)") }
         let methods = try EvaluatedMethods(bundles: [modelURL], device: device)
+        // The page shows what GradStyle adds to e4e; an e4e model alone is for `eval reconstruction|editing`.
+        guard methods.methods.contains(where: { $0.repeats[0].gradstyle != nil }) else {
+            throw TensorIOError(modelURL, "no GradStyle network in this file (the demo shows GradStyle beside e4e; `gradstyle eval reconstruction --model` measures an e4e model alone)")
+        }
         let set: HeldOutSet
         if let input {
             set = align
