@@ -278,8 +278,7 @@ final class ReliabilityCommandTests: XCTestCase {
                 if let staged, ((try? FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent(staged).path))?.count ?? 0) > 2 { break }
                 usleep(20_000)
             }
-            kill(started.process.processIdentifier, signal)
-            let r = BuiltBinary.finish(started)
+            let r = stop(started, with: signal)
             XCTAssertEqual(r.status, 128 + signal, r.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "interrupted run left \(out.path)")
         }
@@ -319,18 +318,8 @@ final class ReliabilityCommandTests: XCTestCase {
         spawned.wait()
         if let failure = spawn.failure { throw failure }
         let run = try XCTUnwrap(spawn.started)
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, ((try? FileManager.default.contentsOfDirectory(atPath: out.path))?.count ?? 0) < 2 {
-            usleep(20_000)
-        }
-        kill(run.process.processIdentifier, SIGTERM)
-        let stop = Date().addingTimeInterval(20)
-        while run.process.isRunning && Date() < stop { usleep(20_000) }
-        if run.process.isRunning {
-            kill(run.process.processIdentifier, SIGKILL)
-            XCTFail("SIGTERM did not end a run started with signals blocked")
-        }
-        XCTAssertEqual(BuiltBinary.finish(run).status, 128 + SIGTERM)
+        waitUntilWriting(out)
+        XCTAssertEqual(stop(run, with: SIGTERM).status, 128 + SIGTERM)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "the interrupted run left \(out.path)")
     }
 
@@ -342,25 +331,36 @@ final class ReliabilityCommandTests: XCTestCase {
         let run = try BuiltBinary.start(["-c", "trap '' INT; exec \"$0\" \"$@\"", BuiltBinary.url.path,
                                          "data", "synth", "--count", "1000000", "--size", "32", "--out", out.path, "--quiet"],
                                         executable: URL(fileURLWithPath: "/bin/sh"))
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, ((try? FileManager.default.contentsOfDirectory(atPath: out.path))?.count ?? 0) < 2 {
-            usleep(20_000)
-        }
+        waitUntilWriting(out)
         XCTAssertTrue(run.process.isRunning, "the run ended before the signal was sent")
         kill(run.process.processIdentifier, SIGINT)
         // An unignored SIGINT ends the run within milliseconds (the cleanup removes one folder).
         let watch = Date().addingTimeInterval(2)
         while run.process.isRunning && Date() < watch { usleep(20_000) }
         XCTAssertTrue(run.process.isRunning, "SIGINT ended a run that was started with SIGINT ignored")
-        kill(run.process.processIdentifier, SIGTERM)
-        let stop = Date().addingTimeInterval(20)
-        while run.process.isRunning && Date() < stop { usleep(20_000) }
+        XCTAssertEqual(stop(run, with: SIGTERM).status, 128 + SIGTERM)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "the interrupted run left \(out.path)")
+    }
+
+    /// Waits (up to 20 s) until a run has written its lock and staging folder into `out`.
+    func waitUntilWriting(_ out: URL) {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, ((try? FileManager.default.contentsOfDirectory(atPath: out.path))?.count ?? 0) < 2 {
+            usleep(20_000)
+        }
+    }
+
+    /// Sends `signal` and collects the run; one that is still running 20 s later is killed and the test fails,
+    /// rather than waiting on it for ever.
+    func stop(_ run: BuiltBinary.Started, with signal: Int32, file: StaticString = #filePath, line: UInt = #line) -> BuiltBinary.Run {
+        kill(run.process.processIdentifier, signal)
+        let deadline = Date().addingTimeInterval(20)
+        while run.process.isRunning && Date() < deadline { usleep(20_000) }
         if run.process.isRunning {
             kill(run.process.processIdentifier, SIGKILL)
-            XCTFail("SIGTERM did not end the run")
+            XCTFail("signal \(signal) did not end the run within 20 s", file: file, line: line)
         }
-        XCTAssertEqual(BuiltBinary.finish(run).status, 128 + SIGTERM)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "the interrupted run left \(out.path)")
+        return BuiltBinary.finish(run)
     }
 
     /// `edit` on a folder with face.png and face.jpg names their results apart (as `invert` does), and a broken
