@@ -11,7 +11,7 @@ public typealias ComputeDevice = Device
 public struct RuntimeSettings: Sendable {
     /// auto, cpu, cuda or cuda:N.
     public var device = "auto"
-    /// Intra-op CPU threads for libtorch (nil: `defaultThreads`).
+    /// Intra-op CPU threads for libtorch (nil: libtorch's choice).
     public var threads: Int?
     /// Seed for libtorch's generator: same seed + same device = same output.
     public var seed: UInt64 = 0
@@ -28,18 +28,11 @@ public struct RuntimeSettings: Sendable {
     @discardableResult
     public static func device(named name: String) throws -> Device { try Device.parse(name) }
 
-    /// The threads a process uses unless told: `OMP_NUM_THREADS` when set (a data-parallel launch divides the
-    /// cores that way), else every core. Set explicitly because Debian's libtorch 1.13 picks one thread on this
-    /// project's 2-core machines while OpenBLAS spins up its own pool beside it (docs/PERFORMANCE.md).
-    public static func defaultThreads(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                      cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
-        if let text = environment["OMP_NUM_THREADS"], let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 1 { return n }
-        return Swift.max(1, cores)
-    }
-
     /// Sets threads, seed, the image limit and TF32 for this process, and resolves the device.
     public func apply() throws -> Device {
-        Torch.numThreads = threads ?? Self.defaultThreads()
+        // Not every core by default: beside another busy process, two OpenMP threads on two cores made `demo` 15×
+        // slower than one (docs/PERFORMANCE.md).
+        if let threads { Torch.numThreads = threads }
         Torch.manualSeed(seed)
         ImageLimits.maxPixels = maxPixels
         Torch.allowTF32 = tf32
