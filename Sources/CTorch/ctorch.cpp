@@ -14,6 +14,7 @@
 #include <torch/version.h>
 
 #include <chrono>
+#include <dlfcn.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -637,14 +638,27 @@ int ct_set_cpu_rng_state(const uint8_t *state, int64_t n) {
     return 0;
     CT_END(-1)
 }
+// The BLAS libtorch links keeps its own thread pool, which at::set_num_threads leaves alone: Debian's OpenBLAS
+// (pthread build) starts one thread per core and spins them in sched_yield, so a run told to use one thread took two
+// cores. The library is found at run time (the PyPI wheel links MKL, which ATen already sets).
+using BlasSetThreads = void (*)(int);
+using BlasGetThreads = int (*)(void);
+static BlasSetThreads blas_set_threads() {
+    return reinterpret_cast<BlasSetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+}
 void ct_set_num_threads(int n) {
     try {
         at::set_num_threads(n);
+        if (auto set = blas_set_threads()) set(n);
     } catch (const std::exception &e) {
         set_error(e.what());
     }
 }
 int ct_get_num_threads(void) { return at::get_num_threads(); }
+int ct_blas_num_threads(void) {
+    auto get = reinterpret_cast<BlasGetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    return get ? get() : -1;
+}
 int ct_cuda_is_available(void) { CT_BEGIN return torch::cuda::is_available() ? 1 : 0; CT_END(0) }
 int ct_cuda_device_count(void) { CT_BEGIN return static_cast<int>(torch::cuda::device_count()); CT_END(0) }
 int ct_cuda_synchronize(int device) { CT_STATUS(at::detail::getCUDAHooks().deviceSynchronize(device)) }

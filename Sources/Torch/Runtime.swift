@@ -6,10 +6,16 @@ public enum Torch {
     /// Seeds libtorch's default generators (CPU and CUDA). Same seed + same device = same numbers.
     public static func manualSeed(_ seed: UInt64) { ct_manual_seed(seed) }
 
-    /// Intra-op threads used by CPU kernels.
+    /// Intra-op threads used by CPU kernels. Setting it sets the linked OpenBLAS's pool to the same count.
     public static var numThreads: Int {
         get { Int(ct_get_num_threads()) }
         set { ct_set_num_threads(Int32(newValue)) }
+    }
+
+    /// OpenBLAS's thread count, or nil where libtorch links another BLAS (MKL follows `numThreads` inside libtorch).
+    public static var blasThreads: Int? {
+        let n = Int(ct_blas_num_threads())
+        return n > 0 ? n : nil
     }
 
     public static var cudaIsAvailable: Bool { ct_cuda_is_available() == 1 }

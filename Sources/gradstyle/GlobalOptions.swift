@@ -8,7 +8,7 @@ struct GlobalOptions: ParsableArguments {
 
     // `.unconditional` so that `--threads -3` reaches validation (and its message) instead of being read as a flag.
     @Option(parsing: .unconditional,
-            help: "Intra-op CPU threads for libtorch, 1 to 4 × the cores (at least 64) (default: libtorch's choice).")
+            help: "Intra-op CPU threads for libtorch, 1 to 4 × the cores (at least 64) (default: every core, with threads that sleep while they wait; OMP_WAIT_POLICY or OMP_NUM_THREADS, if set, decide instead).")
     var threads: Int?
 
     @Option(help: "Seed for libtorch's generator: same seed + same device = same output.")

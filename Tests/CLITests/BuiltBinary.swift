@@ -30,9 +30,9 @@ enum BuiltBinary {
     }
 
     /// Runs the binary with `arguments` in `directory` and waits for it.
-    static func run(_ arguments: [String], in directory: URL? = nil, executable: URL? = nil, file: StaticString = #filePath,
-                    line: UInt = #line) throws -> Run {
-        let process = try start(arguments, in: directory, executable: executable, file: file, line: line)
+    static func run(_ arguments: [String], in directory: URL? = nil, executable: URL? = nil,
+                    environment: [String: String?] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> Run {
+        let process = try start(arguments, in: directory, executable: executable, environment: environment, file: file, line: line)
         return finish(process)
     }
 
@@ -44,9 +44,11 @@ enum BuiltBinary {
     }
 
     /// Starts the binary without waiting (for interrupts and concurrent runs); `finish` collects it.
-    /// `executable`: a copy of the binary elsewhere (default: `url`).
-    static func start(_ arguments: [String], in directory: URL? = nil, executable: URL? = nil, file: StaticString = #filePath,
-                      line: UInt = #line) throws -> Started {
+    /// `executable`: a copy of the binary elsewhere (default: `url`). `environment`: variables to set, or (nil) to
+    /// remove, in the child's copy of this process's environment. The child gets OMP_WAIT_POLICY=passive unless told
+    /// otherwise: the binary would otherwise start itself again to set it (`OpenMPWaitPolicy`), half a second each.
+    static func start(_ arguments: [String], in directory: URL? = nil, executable: URL? = nil,
+                      environment: [String: String?] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> Started {
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
             XCTFail("no gradstyle binary at \(url.path): build it with `swift build --build-tests` (as `make test` does)",
                     file: file, line: line)
@@ -56,6 +58,10 @@ enum BuiltBinary {
         let s = Started()
         s.process.executableURL = executable ?? url
         s.process.arguments = arguments
+        var variables = ProcessInfo.processInfo.environment
+        if variables["OMP_WAIT_POLICY"] == nil { variables["OMP_WAIT_POLICY"] = "passive" }
+        for (name, value) in environment { variables[name] = value }
+        s.process.environment = variables
         if let directory { s.process.currentDirectoryURL = directory }
         s.process.standardOutput = s.out
         s.process.standardError = s.err

@@ -201,6 +201,20 @@ final class EvaluationProtocolTests: XCTestCase {
         XCTAssertNil(CounterfactualTruth.attributeReference(attribute: .hairHue, positive: true, count: 3, seed: 4, size: 24))
     }
 
+    func testTruthMemoMatchesDirectRenders() throws {
+        // the memo hands back, in order, what rendering each face at its value gives, whether remembered or new
+        let set = try HeldOutSet.synthetic(count: 4, seed: 12, inputSize: 32, resolution: 24)
+        let samples = set.samples!
+        let memo = CounterfactualTruth.Memo(samples: samples, attribute: .eyeglasses, size: 24)
+        for values in [[0.0, 1, 0, 1], [1.0, 1, 0, 0], [0.0, 1, 0, 1]] {
+            let direct = CounterfactualTruth.render(samples, attribute: .eyeglasses, values: values, size: 24)
+            XCTAssertEqual((memo.images(values: values) - direct).abs().max().item(), 0, "\(values)")
+        }
+        let glasses = CounterfactualTruth.render(samples, attribute: .eyeglasses, values: [1, 1, 1, 1], size: 24)
+        let none = CounterfactualTruth.render(samples, attribute: .eyeglasses, values: [0, 0, 0, 0], size: 24)
+        XCTAssertGreaterThan((glasses - none).abs().max().item(), 0.1, "the two values must render differently for the test to mean anything")
+    }
+
     func testMaskedPSNRAndPasting() {
         Torch.manualSeed(1)
         let a = Tensor.rand([2, 3, 5, 5]) * 2 - 1, b = Tensor.rand([2, 3, 5, 5]) * 2 - 1

@@ -217,8 +217,11 @@ void ct_manual_seed(uint64_t seed);
 /// with out == NULL only the count.
 int64_t ct_cpu_rng_state(uint8_t *out, int64_t cap);
 int ct_set_cpu_rng_state(const uint8_t *state, int64_t n);
+/// Sets libtorch's intra-op threads and, where the linked BLAS is OpenBLAS, its pool too.
 void ct_set_num_threads(int n);
 int ct_get_num_threads(void);
+/// OpenBLAS's thread count, or -1 where libtorch links another BLAS.
+int ct_blas_num_threads(void);
 int ct_cuda_is_available(void);
 int ct_cuda_device_count(void);
 int ct_cuda_synchronize(int device);

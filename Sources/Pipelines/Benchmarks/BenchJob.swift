@@ -77,7 +77,8 @@ public struct BenchJob {
         let progress = ProgressReporter("bench engine", total: 3, unit: "stage", quiet: quiet)
         let r = EngineBenchmark(device: device, repeats: repeats).run(progress: progress)
         progress.finish()
-        say("libtorch \(r.libtorch), device \(r.device), \(r.threads) threads")
+        say("libtorch \(r.libtorch), device \(r.device), \(r.threads) threads" + (r.blasThreads.map { " (OpenBLAS \($0))" } ?? "")
+            + ", OpenMP wait policy \(r.waitPolicy ?? "libgomp's default (spin)")")
         say(String(format: "op call (a + b, 4 elements): Swift %.0f ns, C++ loop in the shim %.0f ns, Swift overhead %.0f ns",
                    r.swiftNanosecondsPerCall, r.nativeNanosecondsPerCall, r.overheadNanoseconds))
         say(String(format: "%@: %.1f GFLOP/s (median of %d)", r.convShape, r.convGFLOPS, repeats))

@@ -11,6 +11,10 @@ public struct EngineBenchmark {
         public var convGFLOPS: Double
         public var convShape: String
         public var threads: Int
+        /// OpenBLAS's pool (nil: another BLAS).
+        public var blasThreads: Int?
+        /// OMP_WAIT_POLICY as this process runs under it (nil: libgomp's default, spinning).
+        public var waitPolicy: String?
         public var device: String
         public var libtorch: String
     }
@@ -60,7 +64,9 @@ public struct EngineBenchmark {
                           nativeNanosecondsPerCall: native,
                           convGFLOPS: flops / convSeconds / 1e9,
                           convShape: "conv2d 3x3 \(c)->\(c) on \(n)x\(c)x\(h)x\(w)",
-                          threads: Torch.numThreads, device: device.description, libtorch: Torch.version)
+                          threads: Torch.numThreads, blasThreads: Torch.blasThreads, waitPolicy: OpenMPWaitPolicy.current,
+                          device: device.description,
+                          libtorch: Torch.version)
         }
     }
 }

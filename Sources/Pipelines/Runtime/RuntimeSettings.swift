@@ -11,7 +11,7 @@ public typealias ComputeDevice = Device
 public struct RuntimeSettings: Sendable {
     /// auto, cpu, cuda or cuda:N.
     public var device = "auto"
-    /// Intra-op CPU threads for libtorch (nil: libtorch's choice).
+    /// Intra-op CPU threads for libtorch (nil: `defaultThreads`).
     public var threads: Int?
     /// Seed for libtorch's generator: same seed + same device = same output.
     public var seed: UInt64 = 0
@@ -22,6 +22,16 @@ public struct RuntimeSettings: Sendable {
 
     public static var defaultMaxPixels: Int { ImageLimits.defaultMaxPixels }
 
+    /// Every available core where OpenMP's threads wait passively (which `ProcessStart` arranges); otherwise, and
+    /// where OMP_NUM_THREADS is set (as for distributed ranks), libtorch's own choice. With spinning threads, two
+    /// threads beside another busy process made `demo` 15× slower than one (docs/PERFORMANCE.md).
+    public static var defaultThreads: Int {
+        if ProcessInfo.processInfo.environment["OMP_NUM_THREADS"] == nil, OpenMPWaitPolicy.isPassive {
+            return ProcessInfo.processInfo.activeProcessorCount
+        }
+        return Torch.numThreads
+    }
+
     public init() {}
 
     /// The device `name` stands for; throws one line naming it when it is not a device or not present.
@@ -30,9 +40,8 @@ public struct RuntimeSettings: Sendable {
 
     /// Sets threads, seed, the image limit and TF32 for this process, and resolves the device.
     public func apply() throws -> Device {
-        // Not every core by default: beside another busy process, two OpenMP threads on two cores made `demo` 15×
-        // slower than one (docs/PERFORMANCE.md).
-        if let threads { Torch.numThreads = threads }
+        // Set even when not given, so that OpenBLAS's own pool (one spinning thread per core otherwise) follows.
+        Torch.numThreads = threads ?? Self.defaultThreads
         Torch.manualSeed(seed)
         ImageLimits.maxPixels = maxPixels
         Torch.allowTF32 = tf32

@@ -91,6 +91,12 @@ public struct EditingProtocol {
         }
         inversionProgress.finish()
 
+        // Shared by every edit of a method and repeat: its reconstructions, the classifier's reading of them, and the
+        // 0σ edit (the inversion's own code, the same image whichever direction it is 0σ along), rendered once.
+        let originals = inversions.map { $0.map { recs in Tensor.cat(recs.map(\.image), dim: 0) } }
+        let originalPredictions = originals.map { $0.map { x in classifier.map { EditingProtocol.predict($0, x) } } }
+        var unedited: [[Int: (images: Tensor, predictions: [Double]?)]] = Array(repeating: [:], count: methods.methods.count)
+
         let signed = Array(Set(strengths)).sorted().flatMap { $0 == 0 ? [0] : [$0, -$0] }
         let progress = ProgressReporter("eval editing", total: library.names.count * signed.count, unit: "edit", quiet: quiet)
         var accumulator = ProtocolResults.Accumulator()
@@ -106,6 +112,7 @@ public struct EditingProtocol {
                 masks ? 1 - Tensor.cat((0..<set.count).map { set.mask(region, image: $0)! }, dim: 0) : nil
             }
             let sd = sigma[name] ?? 1
+            let truthMemo = attribute.flatMap { a in set.samples.map { CounterfactualTruth.Memo(samples: $0, attribute: a, size: set.resolution) } }
             for s in signed {
                 let strength = s * sd
                 let label = EditingProtocol.label(s)
@@ -124,15 +131,22 @@ public struct EditingProtocol {
                 for (m, method) in methods.methods.enumerated() {
                     for r in method.repeats.indices {
                         let recs = inversions[m][r]
-                        let original = Tensor.cat(recs.map(\.image), dim: 0)
-                        let edited = Tensor.cat(recs.map { rec in
-                            method.repeats[r].render(rec, editedLatent: edit.apply(rec.latent, strength: strength))
-                        }, dim: 0)
+                        let edited: Tensor
+                        let editedPredictions: [Double]?
+                        if s == 0, let done = unedited[m][r] {
+                            (edited, editedPredictions) = done
+                        } else {
+                            edited = Tensor.cat(recs.map { rec in
+                                method.repeats[r].render(rec, editedLatent: edit.apply(rec.latent, strength: strength))
+                            }, dim: 0)
+                            editedPredictions = classifier.map { EditingProtocol.predict($0, edited) }
+                            if s == 0 { unedited[m][r] = (edited, editedPredictions) }
+                        }
                         if r == 0 { onEdited?(name, s, method.name, edited) }
                         var values: [String: [Double]] = [:]
                         var truthImages: Tensor? = nil
-                        if let classifier, classifier.config.attributes.contains(name) {
-                            let (before, after) = EditingProtocol.predictions(classifier, original, edited)
+                        if let classifier, classifier.config.attributes.contains(name),
+                           let before = originalPredictions[m][r], let after = editedPredictions {
                             let k = classifier.config.attributes.count
                             let j = classifier.config.attributes.firstIndex(of: name)!
                             let circular = Set(classifier.config.circular)
@@ -148,12 +162,12 @@ public struct EditingProtocol {
                                 let others = (0..<k).filter { $0 != j }
                                 return others.isEmpty ? 0 : others.reduce(0) { $0 + Swift.abs(change(i, $1)) } / Double(others.count)
                             }
-                            if truth, let attribute, let samples = set.samples {
+                            if truth, let attribute, let samples = set.samples, let truthMemo {
                                 let targets = (0..<set.count).map { i in
                                     CounterfactualTruth.value(attribute: attribute, trueValue: samples[i].attributes[attribute],
                                                               measuredChange: moved[i], editedPrediction: after[i * k + j])
                                 }
-                                let images = CounterfactualTruth.render(samples, attribute: attribute, values: targets, size: set.resolution)
+                                let images = truthMemo.images(values: targets)
                                 truthImages = images
                                 values["truth PSNR"] = try PSNR.perImage(edited, images)
                                 if let lpips = metrics.lpips { values["truth LPIPS"] = try lpips.perImage(edited, images) }
@@ -206,15 +220,12 @@ public struct EditingProtocol {
         return (results, sheets)
     }
 
-    /// The classifier's predictions (label units, row-major N×K) for the originals and the edits.
-    static func predictions(_ classifier: AttributeClassifier, _ a: Tensor, _ b: Tensor) -> ([Double], [Double]) {
+    /// The classifier's predictions for a batch of images (label units, row-major N×K).
+    static func predict(_ classifier: AttributeClassifier, _ x: Tensor) -> [Double] {
         classifier.eval()
         let device = classifier.head.weight.device
-        func predict(_ x: Tensor) -> [Double] {
-            withInferenceMode {
-                Tensor.cat(x.split(size: 32).map { classifier.predict($0.to(device: device)).to(.float64, device: .cpu) }).doubles()
-            }
+        return withInferenceMode {
+            Tensor.cat(x.split(size: 32).map { classifier.predict($0.to(device: device)).to(.float64, device: .cpu) }).doubles()
         }
-        return (predict(a), predict(b))
     }
 }
