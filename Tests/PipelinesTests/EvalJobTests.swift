@@ -221,7 +221,8 @@ final class EvalJobTests: XCTestCase {
         func direct(_ folder: URL) throws -> Tensor {
             let files = try ImageFiles.list(folder, recursive: true)
             return Tensor.cat(try files.map { url in
-                withInferenceMode { loaded.embedding(try! EvalOutput.readImage(url)).to(.float64) }
+                let image = try EvalOutput.readImage(url)
+                return withInferenceMode { loaded.embedding(image).to(.float64) }
             }, dim: 0)
         }
         let a = try direct(real), b = try direct(fake)
