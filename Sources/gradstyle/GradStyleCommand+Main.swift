@@ -7,7 +7,7 @@ extension GradStyleCommand {
     /// option or file) with ArgumentParser's exit code (64 for bad options): the usage text it appends to
     /// validation errors is left to `--help`, and a message that spans lines is joined into one.
     static func main() {
-        ProcessStart.prepare()
+        ProcessStart.prepare(severalThreads: ThreadUse.maySpreadOverCores(Array(CommandLine.arguments.dropFirst())))
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -24,10 +24,16 @@ final class ThreadDefaultsTests: XCTestCase {
     }
 
     func testOneThreadAskedForNeedsNoRestart() throws {
-        let line = try engine(["--threads", "1"], environment: ["OMP_WAIT_POLICY": nil, "GOMP_SPINCOUNT": nil])
-        XCTAssertTrue(line.contains("OpenMP wait policy libgomp's default"), line)
-        XCTAssertTrue(line.contains(", 1 threads"), line)
-        if line.contains("OpenBLAS") { XCTAssertTrue(line.contains("(OpenBLAS 1)"), line) }
+        for asked in [["--threads", "1"], ["--threads=1"]] {
+            let line = try engine(asked, environment: ["OMP_WAIT_POLICY": nil, "GOMP_SPINCOUNT": nil])
+            XCTAssertTrue(line.contains("OpenMP wait policy libgomp's default"), line)
+            XCTAssertTrue(line.contains(", 1 threads"), line)
+            if line.contains("OpenBLAS") { XCTAssertTrue(line.contains("(OpenBLAS 1)"), line) }
+        }
+        // Two threads asked for: the restart happens (the policy is visible from inside).
+        let two = try engine(["--threads", "2"], environment: ["OMP_WAIT_POLICY": nil, "GOMP_SPINCOUNT": nil])
+        if ProcessInfo.processInfo.activeProcessorCount > 1 { XCTAssertTrue(two.contains("OpenMP wait policy passive"), two) }
+        XCTAssertTrue(two.contains(", 2 threads"), two)
     }
 
     func testTheUsersPolicyAndThreadCountAreKept() throws {

@@ -19,22 +19,17 @@ public enum OpenMPWaitPolicy {
     public static var isPassive: Bool { current?.lowercased() == "passive" }
 
     /// Runs this program again, same arguments and process id, with OMP_WAIT_POLICY=passive, unless the user chose a
-    /// policy or spin count, only one core is available, or `--threads 1` was asked for. Call first thing in `main`,
-    /// before any thread exists. Returns when no restart was needed or exec failed (the default policy then stays).
-    static func restartPassiveIfNeeded(arguments: [String] = CommandLine.arguments) {
+    /// policy or spin count or only one core is available. Call first thing in `main`, before any thread exists, and
+    /// only when the run may use more than one thread. Returns when no restart was needed or exec failed (the
+    /// default policy then stays, and with it libtorch's default thread count).
+    static func restartPassiveIfNeeded() {
         #if os(Linux)
         let environment = ProcessInfo.processInfo.environment
         guard environment[variable] == nil, environment["GOMP_SPINCOUNT"] == nil,
-              ProcessInfo.processInfo.activeProcessorCount > 1, !asksForOneThread(arguments) else { return }
+              ProcessInfo.processInfo.activeProcessorCount > 1 else { return }
         setenv(variable, "passive", 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         unsetenv(variable)
         #endif
-    }
-
-    /// `--threads 1` or `--threads=1` among the arguments: one thread never waits for another.
-    static func asksForOneThread(_ arguments: [String]) -> Bool {
-        if arguments.contains("--threads=1") { return true }
-        return zip(arguments, arguments.dropFirst()).contains { $0 == "--threads" && $1 == "1" }
     }
 }
