@@ -210,6 +210,15 @@ final class EvaluationProtocolTests: XCTestCase {
             let direct = CounterfactualTruth.render(samples, attribute: .eyeglasses, values: values, size: 24)
             XCTAssertEqual((memo.images(values: values) - direct).abs().max().item(), 0, "\(values)")
         }
+        // a NaN value (the classifier read NaN) is asked for twice: the second time it is remembered, not lost
+        let smiles = CounterfactualTruth.Memo(samples: samples, attribute: .smile, size: 24)
+        let withNaN = [Double.nan, 0.5, -0.5, Double.nan]
+        let direct = CounterfactualTruth.render(samples, attribute: .smile, values: withNaN, size: 24)
+        for _ in 0..<2 {
+            let images = smiles.images(values: withNaN)
+            XCTAssertEqual(images.shape, [4, 3, 24, 24])
+            XCTAssertEqual((images[1..<3] - direct[1..<3]).abs().max().item(), 0)
+        }
         let glasses = CounterfactualTruth.render(samples, attribute: .eyeglasses, values: [1, 1, 1, 1], size: 24)
         let none = CounterfactualTruth.render(samples, attribute: .eyeglasses, values: [0, 0, 0, 0], size: 24)
         XCTAssertGreaterThan((glasses - none).abs().max().item(), 0.1, "the two values must render differently for the test to mean anything")

@@ -43,7 +43,9 @@ public enum CounterfactualTruth {
         let samples: [FaceSample]
         let attribute: FaceAttribute
         let size: Int
-        private var rendered: [Int: [Double: Tensor]] = [:]
+        /// Face → value's bit pattern → image. Bits, not the Double: a NaN value (a classifier reading NaN) must
+        /// find its own image again, and NaN equals nothing.
+        private var rendered: [Int: [UInt64: Tensor]] = [:]
 
         init(samples: [FaceSample], attribute: FaceAttribute, size: Int) {
             (self.samples, self.attribute, self.size) = (samples, attribute, size)
@@ -51,13 +53,13 @@ public enum CounterfactualTruth {
 
         /// N×3×R×R: face i rendered with the attribute at values[i].
         func images(values: [Double]) -> Tensor {
-            let missing = values.indices.filter { rendered[$0]?[values[$0]] == nil }
+            let missing = values.indices.filter { rendered[$0]?[values[$0].bitPattern] == nil }
             if !missing.isEmpty {
                 let new = CounterfactualTruth.render(missing.map { samples[$0] }, attribute: attribute,
                                                      values: missing.map { values[$0] }, size: size)
-                for (k, i) in missing.enumerated() { rendered[i, default: [:]][values[i]] = new[k..<(k + 1)] }
+                for (k, i) in missing.enumerated() { rendered[i, default: [:]][values[i].bitPattern] = new[k..<(k + 1)] }
             }
-            return Tensor.cat(values.indices.map { rendered[$0]![values[$0]]! }, dim: 0)
+            return Tensor.cat(values.indices.map { rendered[$0]![values[$0].bitPattern]! }, dim: 0)
         }
     }
 
