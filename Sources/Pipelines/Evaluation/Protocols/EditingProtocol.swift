@@ -112,7 +112,8 @@ public struct EditingProtocol {
                 masks ? 1 - Tensor.cat((0..<set.count).map { set.mask(region, image: $0)! }, dim: 0) : nil
             }
             let sd = sigma[name] ?? 1
-            let truthMemo = attribute.flatMap { a in set.samples.map { CounterfactualTruth.Memo(samples: $0, attribute: a, size: set.resolution) } }
+            // The truths, where they can be measured (synthetic faces and a classifier) for a known attribute.
+            let truthMemo = truth ? attribute.flatMap { a in set.samples.map { CounterfactualTruth.Memo(samples: $0, attribute: a, size: set.resolution) } } : nil
             for s in signed {
                 let strength = s * sd
                 let label = EditingProtocol.label(s)
@@ -162,9 +163,10 @@ public struct EditingProtocol {
                                 let others = (0..<k).filter { $0 != j }
                                 return others.isEmpty ? 0 : others.reduce(0) { $0 + Swift.abs(change(i, $1)) } / Double(others.count)
                             }
-                            if truth, let attribute, let samples = set.samples, let truthMemo {
+                            if let truthMemo {
+                                let attribute = truthMemo.attribute
                                 let targets = (0..<set.count).map { i in
-                                    CounterfactualTruth.value(attribute: attribute, trueValue: samples[i].attributes[attribute],
+                                    CounterfactualTruth.value(attribute: attribute, trueValue: truthMemo.samples[i].attributes[attribute],
                                                               measuredChange: moved[i], editedPrediction: after[i * k + j])
                                 }
                                 let images = truthMemo.images(values: targets)
