@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "SyntheticFaces", "FaceLandmarks"]),
         .testTarget(name: "CLITests", dependencies: ["Pipelines", "SyntheticFaces"]),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "Pipelines", "ImageIO"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Pipelines", "ImageIO", "TensorIO"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -19,8 +19,11 @@ extension GradStyleCommand {
             }
         } catch let code as ExitCode {
             // A verb that already printed its per-file `error:` lines (align, invert, edit) only sets the status.
+            InterruptCleanup.yieldToInterrupt()
             Foundation.exit(code.rawValue)
         } catch {
+            // An interrupted run ends by its signal, not by the error its cleanup caused.
+            InterruptCleanup.yieldToInterrupt()
             let code = exitCode(for: error)
             guard code != .success else { exit(withError: error) }  // --help, --version: printed as usual
             var text = fullMessage(for: error)

@@ -338,7 +338,8 @@ final class ReliabilityCommandTests: XCTestCase {
         let watch = Date().addingTimeInterval(2)
         while run.process.isRunning && Date() < watch { usleep(20_000) }
         XCTAssertTrue(run.process.isRunning, "SIGINT ended a run that was started with SIGINT ignored")
-        XCTAssertEqual(stop(run, with: SIGTERM).status, 128 + SIGTERM)
+        let ended = stop(run, with: SIGTERM)
+        XCTAssertEqual(ended.status, 128 + SIGTERM, ended.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "the interrupted run left \(out.path)")
     }
 

@@ -39,7 +39,7 @@ final class EditorBrowserTests: XCTestCase {
         try browser.wait("the upload to be selected and shown",
                          "return document.querySelector('#faces button.selected').dataset.id.startsWith('upload') && editor.sent > \(sentBefore) && editor.shown === editor.sent;")
         let uploaded = try XCTUnwrap(browser.execute(Self.displayedPixels) as? [Int])
-        XCTAssertEqual(uploaded.count, 64 * 64 * 4)
+        XCTAssertEqual(uploaded.count, F.generator.size * F.generator.size * 4)
 
         // Move the smile slider four steps right with the keyboard (each step is an edit request; latest wins).
         let slider = try browser.element("#sliders input[data-direction=smile]")

@@ -41,7 +41,7 @@ final class EditorEndpointTests: XCTestCase {
         // The bundled model carries HFGI's networks beside its GradStyle networks: all four methods are offered.
         XCTAssertEqual(info["methods"] as? [String], ["e4e", "single-stage", "hfgi", "gradstyle"])
         XCTAssertEqual(info["defaultMethod"] as? String, "gradstyle")
-        XCTAssertEqual(info["resolution"] as? Int, 64)
+        XCTAssertEqual(info["resolution"] as? Int, F.generator.size)
         XCTAssertEqual(info["maxUploadBytes"] as? Int, F.maxUploadBytes)
         // One slider per direction file, with σ as `directions fit` recorded it.
         let files = try FileManager.default.contentsOfDirectory(atPath: F.directions.path).filter { $0.hasSuffix(".npy") }
@@ -58,7 +58,7 @@ final class EditorEndpointTests: XCTestCase {
     func testHeldOutFaceIsTheDemosHeldOutFace() throws {
         let image = try png(try call("GET", "/api/images/face00001.png"))
         // The demo renders its held-out faces with seed 20261125 at the generator's size.
-        let set = try HeldOutSet.synthetic(count: 2, seed: 20_261_125, inputSize: 128, resolution: 64)
+        let set = try HeldOutSet.synthetic(count: 2, seed: 20_261_125, inputSize: 128, resolution: F.generator.size)
         XCTAssertEqual(image, try ImageTensors.rasterImages(set.targets[1..<2])[0])
     }
 
@@ -67,9 +67,9 @@ final class EditorEndpointTests: XCTestCase {
         // through the bundle's GradStyle Editing Stream on the e4e/Reconstruction Stream inversion.
         // The same for HFGI (its distortion map re-aligned by ADA to the edited image), which the bundle carries.
         let methods = try EvaluatedMethods(bundles: [F.model])
-        let set = try HeldOutSet.synthetic(count: 1, seed: 20_261_125, inputSize: 128, resolution: 64)
+        let set = try HeldOutSet.synthetic(count: 1, seed: 20_261_125, inputSize: 128, resolution: F.generator.size)
         let n = try NPY.read(F.directions.appendingPathComponent("smile.npy"))
-        let direction = Tensor(n.floats(), shape: [1, 1, 128])
+        let direction = Tensor(n.floats(), shape: [1, 1, F.generator.styleDim])
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: F.directions.appendingPathComponent("smile.json"))) as! [String: Any]
         let sigma = json["projection_std"] as! Double
         for name in ["gradstyle", "hfgi"] {
@@ -78,7 +78,7 @@ final class EditorEndpointTests: XCTestCase {
             let expected = try ImageTensors.rasterImages(method.render(rec, editedLatent: rec.latent + direction * (1.5 * sigma)))[0]
 
             let edited = try png(try call("POST", "/api/edit", body: F.editBody(image: "face00000", method: name, edits: ["smile": 1.5, "age": 0]), type: "application/json"))
-            XCTAssertEqual(edited.width, 64)
+            XCTAssertEqual(edited.width, F.generator.size)
             let diff = zip(edited.pixels, expected.pixels).map { abs(Int($0) - Int($1)) }.max()!
             XCTAssertLessThanOrEqual(diff, 1, "\(name): served edit differs from w + 1.5σ·n by \(diff)/255")
             // …and the edit is visible: different from the unedited inversion.
@@ -182,10 +182,10 @@ final class EditorEndpointTests: XCTestCase {
         let notes = (r.json["notes"] as? [String] ?? []).joined(separator: " ")
         XCTAssertTrue(notes.contains("96×80 is not square") && notes.contains("center-cropped"), notes)
         XCTAssertFalse(notes.contains("upload-"), "notes name the server's files: \(notes)")
-        XCTAssertEqual(try png(try call("GET", "/api/images/\(id).png")).width, 64)
-        XCTAssertEqual(try png(try call("POST", "/api/edit", body: F.editBody(image: id, edits: ["age": -1]))).height, 64)
+        XCTAssertEqual(try png(try call("GET", "/api/images/\(id).png")).width, F.generator.size)
+        XCTAssertEqual(try png(try call("POST", "/api/edit", body: F.editBody(image: id, edits: ["age": -1]))).height, F.generator.size)
         let download = try call("POST", "/api/download", body: F.editBody(image: id, method: "single-stage", edits: ["age": -1, "smile": 0]))
-        XCTAssertEqual(try png(download).width, 64)
+        XCTAssertEqual(try png(download).width, F.generator.size)
         XCTAssertEqual(download.headers["content-disposition"], "attachment; filename=\"\(id)_single-stage_age-1.png\"")
     }
 

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Pipelines
 import Serving
+import TensorIO
 import XCTest
 
 /// One editor server on the bundled model, shared by the tests of this target (loading the model once), on a free
@@ -20,6 +21,13 @@ enum ServingFixture {
 
     static let model = root.appendingPathComponent("models/default/model.safetensors")
     static let directions = root.appendingPathComponent("models/default/directions")
+    /// The bundled generator's output size and style dimension, read from the bundle's own metadata (not through the
+    /// server), so that these tests hold for whichever default model is bundled.
+    static let generator: (size: Int, styleDim: Int) = {
+        let metadata = try! SafeTensorsFile(contentsOf: model).metadata
+        let config = try! JSONSerialization.jsonObject(with: Data(metadata["gradstyle.generator"]!.utf8)) as! [String: Any]
+        return (config["size"] as! Int, config["styleDim"] as! Int)
+    }()
     static let maxUploadBytes = 300_000
     static let maxUploads = 3
 

@@ -40,6 +40,14 @@ public enum InterruptCleanup {
         return try body()
     }
 
+    /// If an interrupt has arrived, waits for its cleanup to end the process by the signal, and never returns.
+    /// Call it before exiting on an error: a job whose staging folder the cleanup is removing fails meanwhile (a
+    /// write or rename finds the folder gone), and must not end with that failure's message and status instead.
+    public static func yieldToInterrupt() {
+        guard interruptReceived != 0 else { return }
+        while true { sleep(1) }
+    }
+
     /// Unblocks SIGINT and SIGTERM in the calling thread, and so in every thread it starts later. A process inherits
     /// its parent's blocked signals (Foundation's `Process` started from a Dispatch worker thread passes on a mask
     /// with both blocked), and with them blocked `kill` neither ends the run nor reaches the cleanup: it would work
@@ -96,6 +104,7 @@ public enum InterruptCleanup {
         // starts background jobs with SIGINT ignored so that Ctrl-C stops only the foreground one.
         for s in [SIGINT, SIGTERM] where !ignoredSinceStart(s) {
             signal(s, { number in
+                interruptReceived = 1
                 var n = number
                 _ = write(interruptPipeWriteEnd, &n, MemoryLayout<Int32>.size)
             })
@@ -112,3 +121,5 @@ private func ignoredSinceStart(_ s: Int32) -> Bool {
 
 /// Where the signal handler writes (a C function pointer cannot capture context).
 private nonisolated(unsafe) var interruptPipeWriteEnd: Int32 = -1
+/// Set by the signal handler (an aligned word store, which is async-signal-safe) before it wakes the cleanup.
+private nonisolated(unsafe) var interruptReceived: Int32 = 0
