@@ -9,14 +9,18 @@ B=${BIN:-.build/release/gradstyle}
 RUN=${RUN:-runs/default}
 OUT=${OUT:-results}
 THREADS=${THREADS:-2}
+# The bundle folder the "bundled" protocols measure: models/default, or a retrain's $RUN/bundle before it is installed.
+MODEL=${MODEL:-models/default}
 mkdir -p "$OUT"
 what=${1:-all}
 
 if [ "$what" = all ] || [ "$what" = bundled ]; then
   # Each report folder is replaced whole: gradstyle refuses to write a run into a folder holding another's files.
   rm -rf "$OUT/bundled/reconstruction" "$OUT/bundled/editing"
-  $B eval reconstruction --count 64 --out "$OUT/bundled/reconstruction" --threads "$THREADS" --quiet
-  $B eval editing --count 64 --strengths 0,1,2 --out "$OUT/bundled/editing" --threads "$THREADS" --quiet
+  $B eval reconstruction --model "$MODEL/model.safetensors" --classifier "$MODEL/classifier.safetensors" --count 64 \
+    --out "$OUT/bundled/reconstruction" --threads "$THREADS" --quiet
+  $B eval editing --model "$MODEL/model.safetensors" --classifier "$MODEL/classifier.safetensors" \
+    --directions "$MODEL/directions" --count 64 --strengths 0,1,2 --out "$OUT/bundled/editing" --threads "$THREADS" --quiet
 fi
 if [ "$what" = all ] || [ "$what" = ablation ]; then
   models=$(ls "$RUN"/ablation/seed*/all.safetensors)
