@@ -6,8 +6,8 @@
 #   RUN=/somewhere/with/space scripts/train_default_model.sh                  # the shipped 64² model (CPU, ~2.5 h)
 #   RECIPE=128 RUN=/somewhere/with/space scripts/train_default_model.sh       # the 128² retrain (issue 18)
 #
-# RECIPE=128 is the larger stack: on this project's 2-core CPU its generator takes ~1.1 s/step (22,000 steps ≈ 7 h)
-# and the rest ~2.5 h, so it runs over several sessions; DEVICE=cuda runs every stage on a GPU (resuming the same
+# RECIPE=128 is the larger stack: on this project's 2-core CPU its generator takes 0.7–1.1 s/step depending on the
+# machine (22,000 steps ≈ 4–7 h) and the rest ~2 h, so it runs over several sessions; DEVICE=cuda runs every stage on a GPU (resuming the same
 # checkpoints). THREADS=N passes --threads N (default: every core). INSTALL=0 stops before models/default/ is
 # replaced, leaving the finished bundle in $RUN/bundle/ to be evaluated first (scripts/evaluate_default_model.sh).
 #
@@ -56,18 +56,19 @@ case $RECIPE in
     ;;
 *) echo "train_default_model.sh: RECIPE=$RECIPE is not 64 or 128" >&2; exit 2 ;;
 esac
+GAN_ARGS="$GAN_ARGS --mapping-layers 4 --batch 8 --path-regularize 0 --checkpoint-every 250"
 
 [ -f $RUN/data/labels.csv ] || $B data synth --count 12000 --out $RUN/data --size 128 --seed 1
 
-$B train stylegan2 $COMMON --data $RUN/data --out $RUN/stylegan2 --steps $GAN_STEPS $GAN_ARGS --mapping-layers 4 \
-  --batch 8 --lr 0.0025 --path-regularize 0 --checkpoint-every 250 $(resume $RUN/stylegan2)
+$B train stylegan2 $COMMON --data $RUN/data --out $RUN/stylegan2 --steps $GAN_STEPS $GAN_ARGS --lr 0.0025 \
+  $(resume $RUN/stylegan2)
 GEN=$RUN/stylegan2/generator.safetensors
 if [ "$GAN_TAIL_STEPS" -gt 0 ]; then
     # The last steps at a lower learning rate, in a copy, so the main run's folder stays at its planned end.
     [ -f $RUN/stylegan2_tail/checkpoint.safetensors ] || { mkdir -p $RUN/stylegan2_tail &&
         cp $RUN/stylegan2/checkpoint.safetensors $RUN/stylegan2_tail/; }
     $B train stylegan2 $COMMON --data $RUN/data --out $RUN/stylegan2_tail --steps $((GAN_STEPS + GAN_TAIL_STEPS)) \
-      $GAN_ARGS --mapping-layers 4 --batch 8 --lr 0.001 --path-regularize 0 --checkpoint-every 250 --resume
+      $GAN_ARGS --lr 0.001 --resume
     GEN=$RUN/stylegan2_tail/generator.safetensors
 fi
 
