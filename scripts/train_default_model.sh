@@ -6,10 +6,14 @@
 #   RUN=/somewhere/with/space scripts/train_default_model.sh                  # the shipped 64² model (CPU, ~2.5 h)
 #   RECIPE=128 RUN=/somewhere/with/space scripts/train_default_model.sh       # the 128² retrain (issue 18)
 #
-# RECIPE=128 is the larger stack: on this project's 2-core CPU its generator takes 0.7–1.1 s/step depending on the
-# machine (22,000 steps ≈ 4–7 h) and the rest ~2 h, so it runs over several sessions; DEVICE=cuda runs every stage on a GPU (resuming the same
-# checkpoints). THREADS=N passes --threads N (default: every core). INSTALL=0 stops before models/default/ is
-# replaced, leaving the finished bundle in $RUN/bundle/ to be evaluated first (scripts/evaluate_default_model.sh).
+# RECIPE=128 is the larger stack: on this project's 2-core CPU its generator takes 0.7–1.6 s/step depending on the
+# machine (22,000 steps ≈ 4–10 h) and the rest ~2–4 h, more than one session, and twice the machine was replaced
+# between sessions, taking the run with it: it needs a GPU (DEVICE=cuda runs every stage there, resuming the same
+# checkpoints) or a machine that is kept. STOP_AFTER=generator stops after stage 2; GENERATOR=file skips stage 2 and
+# trains the rest of the stack on that generator (one trained elsewhere, e.g. on a GPU and copied back), so the two
+# halves can run on different machines. THREADS=N passes --threads N (default: every core). INSTALL=0 stops before
+# models/default/ is replaced, leaving the finished bundle in $RUN/bundle/ to be evaluated first
+# (scripts/evaluate_default_model.sh).
 #
 # Stages (each skipped or resumed from its checkpoint; delete a folder to redo that stage):
 #   1. 12,000 synthetic faces at 128² (seed 1)                     → $RUN/data
@@ -57,13 +61,19 @@ case $RECIPE in
 *) echo "train_default_model.sh: RECIPE=$RECIPE is not 64 or 128" >&2; exit 2 ;;
 esac
 GAN_ARGS="$GAN_ARGS --mapping-layers 4 --batch 8 --path-regularize 0 --checkpoint-every 250"
+case ${STOP_AFTER:-} in ""|generator) ;; *) echo "train_default_model.sh: STOP_AFTER=$STOP_AFTER is not 'generator'" >&2; exit 2 ;; esac
 
 [ -f $RUN/data/labels.csv ] || $B data synth --count 12000 --out $RUN/data --size 128 --seed 1
 
-$B train stylegan2 $COMMON --data $RUN/data --out $RUN/stylegan2 --steps $GAN_STEPS $GAN_ARGS --lr 0.0025 \
-  $(resume $RUN/stylegan2)
-GEN=$RUN/stylegan2/generator.safetensors
-if [ "$GAN_TAIL_STEPS" -gt 0 ]; then
+if [ -n "${GENERATOR:-}" ]; then
+    [ -f "$GENERATOR" ] || { echo "train_default_model.sh: GENERATOR=$GENERATOR does not exist" >&2; exit 2; }
+    GEN=$GENERATOR
+else
+    $B train stylegan2 $COMMON --data $RUN/data --out $RUN/stylegan2 --steps $GAN_STEPS $GAN_ARGS --lr 0.0025 \
+      $(resume $RUN/stylegan2)
+    GEN=$RUN/stylegan2/generator.safetensors
+fi
+if [ -z "${GENERATOR:-}" ] && [ "$GAN_TAIL_STEPS" -gt 0 ]; then
     # The last steps at a lower learning rate, in a copy, so the main run's folder stays at its planned end.
     [ -f $RUN/stylegan2_tail/checkpoint.safetensors ] || { mkdir -p $RUN/stylegan2_tail &&
         cp $RUN/stylegan2/checkpoint.safetensors $RUN/stylegan2_tail/; }
@@ -71,6 +81,7 @@ if [ "$GAN_TAIL_STEPS" -gt 0 ]; then
       $GAN_ARGS --lr 0.001 --resume
     GEN=$RUN/stylegan2_tail/generator.safetensors
 fi
+if [ "${STOP_AFTER:-}" = generator ]; then echo "generator: $GEN"; exit 0; fi
 
 $B train encoder $COMMON --generator $GEN --data $RUN/data --type e4e --out $RUN/encoder \
   --steps $ENC_STEPS --batch 8 --lr 0.0005 --input-size 128 --units 1,1,1,1 --width 0.25 $ENC_ARGS \
