@@ -6,8 +6,8 @@
 #   RUN=/somewhere/with/space scripts/train_default_model.sh                  # the shipped 64² model (CPU, ~2.5 h)
 #   RECIPE=128 RUN=/somewhere/with/space scripts/train_default_model.sh       # the 128² retrain (issue 18)
 #
-# RECIPE=128 is the larger stack: on this project's 2-core CPU its generator takes 0.7–1.6 s/step depending on the
-# machine (22,000 steps ≈ 4–10 h) and the rest ~2–4 h, more than one session, and twice the machine was replaced
+# RECIPE=128 is the larger stack: on this project's 2-core CPU its generator takes 0.7–1.8 s/step depending on the
+# machine (22,000 steps ≈ 4–11 h) and the rest ~2–4 h, more than one session, and twice the machine was replaced
 # between sessions, taking the run with it: it needs a GPU (DEVICE=cuda runs every stage there, resuming the same
 # checkpoints) or a machine that is kept. STOP_AFTER=generator stops after stage 2; GENERATOR=file skips stage 2 and
 # trains the rest of the stack on that generator (one trained elsewhere, e.g. on a GPU and copied back), so the two
@@ -72,14 +72,14 @@ else
     $B train stylegan2 $COMMON --data $RUN/data --out $RUN/stylegan2 --steps $GAN_STEPS $GAN_ARGS --lr 0.0025 \
       $(resume $RUN/stylegan2)
     GEN=$RUN/stylegan2/generator.safetensors
-fi
-if [ -z "${GENERATOR:-}" ] && [ "$GAN_TAIL_STEPS" -gt 0 ]; then
-    # The last steps at a lower learning rate, in a copy, so the main run's folder stays at its planned end.
-    [ -f $RUN/stylegan2_tail/checkpoint.safetensors ] || { mkdir -p $RUN/stylegan2_tail &&
-        cp $RUN/stylegan2/checkpoint.safetensors $RUN/stylegan2_tail/; }
-    $B train stylegan2 $COMMON --data $RUN/data --out $RUN/stylegan2_tail --steps $((GAN_STEPS + GAN_TAIL_STEPS)) \
-      $GAN_ARGS --lr 0.001 --resume
-    GEN=$RUN/stylegan2_tail/generator.safetensors
+    if [ "$GAN_TAIL_STEPS" -gt 0 ]; then
+        # The last steps at a lower learning rate, in a copy, so the main run's folder stays at its planned end.
+        [ -f $RUN/stylegan2_tail/checkpoint.safetensors ] || { mkdir -p $RUN/stylegan2_tail &&
+            cp $RUN/stylegan2/checkpoint.safetensors $RUN/stylegan2_tail/; }
+        $B train stylegan2 $COMMON --data $RUN/data --out $RUN/stylegan2_tail --steps $((GAN_STEPS + GAN_TAIL_STEPS)) \
+          $GAN_ARGS --lr 0.001 --resume
+        GEN=$RUN/stylegan2_tail/generator.safetensors
+    fi
 fi
 if [ "${STOP_AFTER:-}" = generator ]; then echo "generator: $GEN"; exit 0; fi
 

@@ -20,7 +20,8 @@
 #
 # Environment:
 #   OUT            where results go (the device tool sets it; default ./train-out)
-#   GRADSTYLE      the gradstyle to run (default: unpack $PACK into /tmp and run its launcher)
+#   GRADSTYLE      the gradstyle to run (default: unpack $PACK into /tmp and run its launcher, which finds the
+#                  machine's torch itself: scripts/cuda-launcher)
 #   PACK           the packed CUDA build (default .build-cuda/gradstyle-cuda.tar.xz, from `make cuda`)
 #   DEVICE         the device to train on (default cuda; cpu with tiny step counts checks this script here)
 #   RUN            the run folder (default runs/r128-device)
@@ -36,7 +37,6 @@ DEVICE=${DEVICE:-cuda}
 RUN=${RUN:-runs/r128-device}
 TRAIN_SECONDS=${TRAIN_SECONDS:-480}
 FD_COUNT=${FD_COUNT:-1000}
-PYTHON=${PYTHON:-python3}
 mkdir -p "$OUT" "$RUN"
 OUT=$(cd "$OUT" && pwd)
 RUN=$(cd "$RUN" && pwd)
@@ -68,11 +68,6 @@ if [ -z "${GRADSTYLE:-}" ]; then
     GRADSTYLE="$work/gradstyle-cuda/gradstyle"
 fi
 [ -x "$GRADSTYLE" ] || { say "GRADSTYLE=$GRADSTYLE is not executable"; exit 1; }
-if [ "$DEVICE" != cpu ] && [ -z "${GRADSTYLE_TORCH_LIB:-}" ]; then
-    GRADSTYLE_TORCH_LIB=$("$PYTHON" -c 'import importlib.util, os; print(os.path.join(os.path.dirname(importlib.util.find_spec("torch").origin), "lib"))') ||
-        { say "$PYTHON has no torch (set GRADSTYLE_TORCH_LIB)"; exit 1; }
-    export GRADSTYLE_TORCH_LIB
-fi
 g() { "$GRADSTYLE" "$@"; }
 
 say "train_default_128.sh on $(hostname), $(date -u +%Y-%m-%dT%H:%MZ), device $DEVICE, run $RUN, $TRAIN_SECONDS s"
